@@ -1,0 +1,108 @@
+"""Compatibility fixes for the MMAction2 1.2.0 / mmengine 0.10.7 / torch 2.x stack.
+
+Importing :mod:`aclnet_plugin` runs :func:`apply_all` before anything from
+``mmaction.models`` is imported. Each fix is narrow and leaves a stack that
+does not need it untouched.
+
+1. The mmaction2 1.2.0 wheel lacks ``mmaction/models/localizers/drn``
+   (upstream issue #2714), so ``import mmaction.models`` fails. When, and only
+   when, that folder is missing, a placeholder module is put in its place: DRN
+   (a video grounding model) then raises a clear error if built; every other
+   model works.
+2. torch >= 2.6 loads checkpoints with ``weights_only=True`` by default, and
+   mmengine 0.10.7 resume checkpoints hold a ``HistoryBuffer`` and numpy
+   arrays and scalars (mmengine #1655). Instead of switching weights-only
+   loading off, the exact classes such a checkpoint needs are allow-listed.
+"""
+import importlib.util
+import os.path as osp
+import sys
+import types
+
+_DRN_PACKAGE = 'mmaction.models.localizers.drn'
+
+
+def mmaction_has_drn() -> bool:
+    """Whether the installed mmaction2 ships its DRN localizer package.
+
+    Decided from the files, without importing ``mmaction.models`` (the import
+    that fails when the package is missing).
+    """
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or not spec.submodule_search_locations:
+        return True  # no mmaction at all: nothing to patch
+    root = list(spec.submodule_search_locations)[0]
+    return osp.exists(osp.join(root, 'models', 'localizers', 'drn',
+                               '__init__.py'))
+
+
+class _MissingDRN:
+    """Stand-in for mmaction's DRN when the installed wheel lacks it."""
+
+    def __init__(self, *args, **kwargs):
+        raise ImportError(
+            'DRN is not available: the installed mmaction2 package lacks '
+            '`mmaction/models/localizers/drn` (mmaction2 issue #2714). '
+            'aclnet_plugin put a placeholder there so that the other models '
+            'import; install mmaction2 from source to use DRN.')
+
+
+def patch_missing_drn() -> bool:
+    """Make ``import mmaction.models`` work when the DRN package is missing.
+
+    Returns:
+        bool: True if the placeholder was installed, False if not needed.
+    """
+    if _DRN_PACKAGE in sys.modules or mmaction_has_drn():
+        return False
+    package = types.ModuleType(_DRN_PACKAGE)
+    package.__path__ = []  # a package, so that `.drn.drn` resolves
+    package.__doc__ = 'Placeholder installed by aclnet_plugin.compat.'
+    module = types.ModuleType(_DRN_PACKAGE + '.drn')
+    module.DRN = _MissingDRN
+    package.drn = module
+    package.DRN = _MissingDRN
+    sys.modules[_DRN_PACKAGE] = package
+    sys.modules[_DRN_PACKAGE + '.drn'] = module
+    return True
+
+
+def checkpoint_safe_globals() -> list:
+    """The classes an mmengine 0.10 checkpoint holds beyond plain tensors."""
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy 1.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    dtype_classes = {
+        type(np.dtype(name))
+        for name in ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8',
+                     'float16', 'float32', 'float64')
+    }
+    return [HistoryBuffer, np.ndarray, np.dtype, _reconstruct, scalar,
+            *sorted(dtype_classes, key=lambda cls: cls.__name__)]
+
+
+def allow_mmengine_checkpoints() -> bool:
+    """Let ``torch.load(weights_only=True)`` read mmengine resume checkpoints.
+
+    Returns:
+        bool: True if classes were allow-listed, False on torch without
+        ``torch.serialization.add_safe_globals`` (torch < 2.4, which loads
+        with ``weights_only=False`` by default anyway).
+    """
+    import torch
+    add_safe_globals = getattr(torch.serialization, 'add_safe_globals',
+                               None)
+    if add_safe_globals is None:
+        return False
+    add_safe_globals(checkpoint_safe_globals())
+    return True
+
+
+def apply_all() -> None:
+    """Apply every compatibility fix (idempotent)."""
+    patch_missing_drn()
+    allow_mmengine_checkpoints()

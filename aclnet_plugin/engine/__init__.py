@@ -1,0 +1,3 @@
+from .hooks import MotionFamilyHook
+
+__all__ = ['MotionFamilyHook']

@@ -1,0 +1,111 @@
+"""Class affinity and Motion Families from confusion statistics (eq. 3-6).
+
+Pure functions of tensors, no state. ``confusion[i, j]`` counts training
+samples of class ``i`` predicted as class ``j``; the diagonal is ignored.
+"""
+import torch
+from torch import Tensor
+
+
+def _check_square(name: str, matrix: Tensor) -> None:
+    if matrix.dim() != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f'{name} must be a square (C, C) matrix, got shape '
+                         f'{tuple(matrix.shape)}')
+
+
+def _check_topk(topk: int) -> None:
+    if isinstance(topk, bool) or not isinstance(topk, int) or topk < 1:
+        raise ValueError(f'topk must be an integer >= 1, got {topk!r}')
+
+
+def effective_topk(num_classes: int, topk: int) -> int:
+    """K_eff = min(K, C - 1): a class has at most C - 1 other classes."""
+    _check_topk(topk)
+    return min(topk, num_classes - 1)
+
+
+def confusion_neighbors(confusion: Tensor, topk: int = 10) -> Tensor:
+    """Indicator I of the K_eff most confused classes of every class (eq. 3).
+
+    ``I[i, j] = 1`` when ``j != i`` is among the K_eff classes with the
+    largest ``confusion[i, j]``. Zero counts are never neighbours, and ties
+    go to the lower class index.
+
+    Args:
+        confusion (Tensor): (C, C) counts, any real dtype.
+        topk (int): K, the number of neighbours. Defaults to 10.
+
+    Returns:
+        Tensor: (C, C) float64 0/1 matrix.
+    """
+    _check_square('confusion', confusion)
+    num_classes = confusion.shape[0]
+    k = effective_topk(num_classes, topk)
+    counts = confusion.detach().to(torch.float64)
+    indicator = torch.zeros_like(counts)
+    if k == 0:
+        return indicator
+    eye = torch.eye(num_classes, dtype=torch.bool, device=counts.device)
+    # -1 puts the diagonal behind every real count; a stable descending sort
+    # keeps equal counts in index order, so ties go to the lower index.
+    ranked = counts.masked_fill(eye, -1.0)
+    order = torch.sort(ranked, dim=1, descending=True, stable=True).indices
+    top = order[:, :k]
+    indicator.scatter_(1, top, (ranked.gather(1, top) > 0).to(counts.dtype))
+    return indicator
+
+
+def affinity_similarity(confusion: Tensor, topk: int = 10) -> Tensor:
+    """Affinity w between classes from their confusion counts (eq. 3-5).
+
+    ``w[i, j] = I[i, j] / 2 + Mc[i, j] / max(sum_p I[i, p], 1)`` with
+    ``Mc = I @ I^T`` the number of shared neighbours; the diagonal is 0.
+
+    Args:
+        confusion (Tensor): (C, C) counts, ``confusion[i, j]`` the number of
+            samples of class i predicted as class j.
+        topk (int): K, the number of neighbours. Defaults to 10.
+
+    Returns:
+        Tensor: (C, C) float64 affinity (float64 keeps the threshold of
+        :func:`motion_families` exact).
+    """
+    indicator = confusion_neighbors(confusion, topk)
+    common = indicator @ indicator.T
+    degree = indicator.sum(dim=1, keepdim=True).clamp(min=1)
+    affinity = indicator / 2 + common / degree
+    affinity.fill_diagonal_(0)
+    return affinity
+
+
+def motion_families(affinity: Tensor,
+                    overlap_threshold: int = 4,
+                    topk: int = 10) -> Tensor:
+    """Motion Family membership (eq. 6): ``j in W(i)`` iff ``w[i, j] > n_a / K_eff``.
+
+    Affinities are ratios of small integers, so ties at the threshold are
+    common; the strict comparison is decided exactly, with a tolerance of a
+    quarter of the smallest possible gap between two distinct affinity values
+    (``1 / (2 K_eff^2)``), far above float rounding.
+
+    Args:
+        affinity (Tensor): (C, C) output of :func:`affinity_similarity`.
+        overlap_threshold (int): n_a. Defaults to 4.
+        topk (int): K, as used for the affinity. Defaults to 10.
+
+    Returns:
+        Tensor: (C, C) bool, row i the members of class i's family; the
+        diagonal is False.
+    """
+    _check_square('affinity', affinity)
+    if overlap_threshold < 0:
+        raise ValueError('overlap_threshold must be >= 0, got '
+                         f'{overlap_threshold!r}')
+    num_classes = affinity.shape[0]
+    k = effective_topk(num_classes, topk)
+    if k == 0:
+        return torch.zeros_like(affinity, dtype=torch.bool)
+    tolerance = 1.0 / (4 * k * k)
+    members = affinity.to(torch.float64) > overlap_threshold / k + tolerance
+    members.fill_diagonal_(False)
+    return members

@@ -1,0 +1,3 @@
+from .affinity_contrast_head import AffinityContrastHead
+
+__all__ = ['AffinityContrastHead']
