@@ -13,13 +13,20 @@ does not need it untouched.
    mmengine 0.10.7 resume checkpoints hold a ``HistoryBuffer`` and numpy
    arrays and scalars (mmengine #1655). Instead of switching weights-only
    loading off, the exact classes such a checkpoint needs are allow-listed.
+   The buffer's statistics methods are pickled as
+   ``getattr(HistoryBuffer, 'min')``; rather than allowing ``getattr`` on
+   anything, the checkpoint's ``getattr`` resolves to
+   :func:`history_buffer_getattr`, which allows exactly those look-ups.
 """
 import importlib.util
 import os.path as osp
+import pickle
 import sys
 import types
 
 _DRN_PACKAGE = 'mmaction.models.localizers.drn'
+# HistoryBuffer's built-in statistics (registered lazily by its __init__).
+_HISTORY_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
 
 
 def mmaction_has_drn() -> bool:
@@ -67,6 +74,21 @@ def patch_missing_drn() -> bool:
     return True
 
 
+def history_buffer_getattr(obj, name: str):
+    """``getattr`` for weights-only loads, limited to HistoryBuffer statistics.
+
+    Raises:
+        pickle.UnpicklingError: For any other object or attribute.
+    """
+    from mmengine.logging import HistoryBuffer
+    allowed = _HISTORY_STATISTICS.union(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'weights-only load refused getattr({obj!r}, {name!r}): only the '
+        'statistics methods of mmengine HistoryBuffer are allowed')
+
+
 def checkpoint_safe_globals() -> list:
     """The classes an mmengine 0.10 checkpoint holds beyond plain tensors."""
     import numpy as np
@@ -82,7 +104,8 @@ def checkpoint_safe_globals() -> list:
                      'float16', 'float32', 'float64')
     }
     return [HistoryBuffer, np.ndarray, np.dtype, _reconstruct, scalar,
-            *sorted(dtype_classes, key=lambda cls: cls.__name__)]
+            *sorted(dtype_classes, key=lambda cls: cls.__name__),
+            (history_buffer_getattr, 'builtins.getattr')]
 
 
 def allow_mmengine_checkpoints() -> bool:

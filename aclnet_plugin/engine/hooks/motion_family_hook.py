@@ -1,5 +1,6 @@
 """When to collect confusion and recompute the Motion Families."""
 import json
+import os
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
@@ -130,7 +131,7 @@ class MotionFamilyHook(Hook):
             f'a family, mean size {stats["mean_family_size"]}, max size '
             f'{stats["max_family_size"]}; classes per temperature {bands}')
         for key, value in stats.items():
-            runner.message_hub.update_scalar(f'train/family_{key}', value)
+            runner.message_hub.update_scalar(f'train/{key}', value)
         if is_main_process():
             self._write_json(runner, epoch, families, temperatures, stats,
                              bands, head)
@@ -155,7 +156,6 @@ class MotionFamilyHook(Hook):
     def _write_json(self, runner, epoch, families, temperatures, stats,
                     bands, head) -> None:
         out_dir = self.out_dir or osp.join(runner.work_dir, 'motion_families')
-        import os
         os.makedirs(out_dir, exist_ok=True)
         names = self._names
         classes = []
