@@ -1,0 +1,106 @@
+"""The stack fixes applied on import: mmaction without DRN, weights-only resume."""
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer, MessageHub
+
+from aclnet_plugin import compat
+
+
+def run_python(code, tmp_path):
+    return subprocess.run([sys.executable, '-c', code], cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_mmaction_models_import_after_plugin(tmp_path):
+    code = ('import aclnet_plugin, mmaction.models\n'
+            'from mmaction.registry import MODELS\n'
+            "print(MODELS.get('STGCN').__name__)")
+    proc = run_python(code, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith('STGCN')
+
+
+@pytest.mark.skipif(compat.mmaction_has_drn(),
+                    reason='this mmaction2 ships DRN: nothing to fix')
+def test_the_wheel_really_lacks_drn(tmp_path):
+    proc = run_python('import mmaction.models', tmp_path)
+    assert proc.returncode != 0 and 'drn' in proc.stderr
+
+
+def test_drn_placeholder_raises_clearly():
+    if compat.mmaction_has_drn():
+        pytest.skip('this mmaction2 ships DRN')
+    from mmaction.models.localizers import DRN
+    with pytest.raises(ImportError, match='#2714'):
+        DRN()
+
+
+def test_drn_patch_leaves_a_complete_mmaction_alone(tmp_path, monkeypatch):
+    """With the DRN package present nothing is patched."""
+    monkeypatch.setattr(compat, 'mmaction_has_drn', lambda: True)
+    monkeypatch.delitem(sys.modules, compat._DRN_PACKAGE, raising=False)
+    assert compat.patch_missing_drn() is False
+    assert compat._DRN_PACKAGE not in sys.modules
+
+
+def test_drn_detection_reads_files(tmp_path, monkeypatch):
+    root = tmp_path / 'mmaction'
+    (root / 'models' / 'localizers' / 'drn').mkdir(parents=True)
+    spec = type('Spec', (), {'submodule_search_locations': [str(root)]})
+    monkeypatch.setattr(compat.importlib.util, 'find_spec', lambda name: spec)
+    assert compat.mmaction_has_drn() is False
+    (root / 'models' / 'localizers' / 'drn' / '__init__.py').write_text('')
+    assert compat.mmaction_has_drn() is True
+
+
+def mmengine_like_checkpoint(path):
+    hub = MessageHub.get_instance('compat_test')
+    hub.update_scalar('train/loss', 1.5)
+    hub.update_scalar('train/acc', np.float64(0.25))
+    hub.update_info('iter', 3)
+    torch.save(dict(state_dict={'w': torch.ones(2)},
+                    message_hub=hub.state_dict(),
+                    meta=dict(seed=np.int64(0), arr=np.zeros(3, np.float32))),
+               path)
+
+
+def test_weights_only_load_of_mmengine_checkpoint(tmp_path):
+    path = tmp_path / 'ckpt.pth'
+    mmengine_like_checkpoint(path)
+    state = torch.load(path, weights_only=True)
+    buffer = state['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    assert buffer.current() == 1.5 and buffer.mean() == 1.5
+
+
+def test_weights_only_without_the_plugin_fails(tmp_path):
+    """Without the allow-list the same checkpoint is refused (trap 2)."""
+    path = tmp_path / 'ckpt.pth'
+    mmengine_like_checkpoint(path)
+    code = ('import torch\n'
+            f'torch.load({str(path)!r}, weights_only=True)')
+    proc = run_python(code, tmp_path)
+    assert proc.returncode != 0 and 'Weights only load failed' in proc.stderr
+
+
+class Evil:
+
+    def __reduce__(self):
+        # an allow-listed class, but an attribute that is not a statistic
+        return (getattr, (HistoryBuffer, '__init__'))
+
+
+def test_weights_only_still_refuses_other_getattr(tmp_path):
+    path = tmp_path / 'evil.pth'
+    torch.save({'x': Evil()}, path)
+    with pytest.raises(pickle.UnpicklingError, match='refused getattr'):
+        torch.load(path, weights_only=True)
+    with pytest.raises(pickle.UnpicklingError, match='refused'):
+        compat.history_buffer_getattr(HistoryBuffer, '__init__')
+    assert compat.history_buffer_getattr(HistoryBuffer, 'mean') is \
+        HistoryBuffer.mean

@@ -1,0 +1,149 @@
+"""MotionFamilyHook: schedule, errors, logging, JSON output, label checks."""
+import json
+import logging
+from types import SimpleNamespace
+
+import pytest
+import torch
+from mmengine.logging import MessageHub
+
+from aclnet_plugin.engine.hooks import MotionFamilyHook, check_dataset_labels
+from aclnet_plugin.models import AffinityContrastHead
+from mmaction.models import GCNHead
+from mmaction.registry import HOOKS
+
+
+class Model(torch.nn.Module):
+
+    def __init__(self, head):
+        super().__init__()
+        self.cls_head = head
+
+
+class Dataset:
+
+    def __init__(self, labels, classes=None):
+        self.data_list = [dict(frame_dir=f'clip{i}', label=y)
+                          for i, y in enumerate(labels)]
+        self.ann_file = 'train.pkl'
+        self.metainfo = {} if classes is None else dict(classes=classes)
+
+
+def make_runner(head, tmp_path, labels=(0, 1, 2, 3), classes=None):
+    dataset = Dataset(labels, classes)
+    return SimpleNamespace(
+        model=Model(head), epoch=0, work_dir=str(tmp_path),
+        logger=logging.getLogger('test_motion_family_hook'),
+        message_hub=MessageHub.get_instance('test_motion_family_hook'),
+        train_dataloader=SimpleNamespace(dataset=dataset))
+
+
+def confused_head():
+    head = AffinityContrastHead(4, 8, num_neighbors=1, overlap_threshold=0)
+    head.confusion[0, 1] = 3
+    head.confusion[1, 0] = 1
+    return head
+
+
+def test_schedule_start_and_interval(tmp_path):
+    hook = MotionFamilyHook(start_epoch=3, interval=2)
+    collect = [hook.is_collecting(e) for e in range(7)]  # 0-based epochs
+    update = [hook.is_update_epoch(e) for e in range(7)]
+    assert collect == [False, False, True, True, True, True, True]
+    assert update == [False, False, True, False, True, False, True]
+
+
+def test_hook_drives_the_head(tmp_path):
+    head = confused_head()
+    runner = make_runner(head, tmp_path)
+    hook = MotionFamilyHook(start_epoch=2)
+    hook.before_train(runner)
+    assert head.family_hook_attached
+    for epoch in range(3):
+        runner.epoch = epoch
+        hook.before_train_epoch(runner)
+        assert head.collect_confusion == (epoch >= 1)
+        hook.after_train_epoch(runner)
+        if epoch == 0:  # before the start epoch: no families, no file
+            assert not head.family_mask.any()
+            assert not (tmp_path / 'motion_families').exists()
+    assert head.families() == [[1], [0], [], []]
+    files = sorted(p.name for p in (tmp_path / 'motion_families').iterdir())
+    assert files == ['epoch_2.json', 'epoch_3.json', 'latest.json']
+    record = json.load(open(tmp_path / 'motion_families' / 'latest.json'))
+    assert record['epoch'] == 3
+    assert record['classes'][0]['members'] == [1]
+    assert record['classes'][0]['temperature'] == pytest.approx(0.1)
+    assert 'name' not in record['classes'][0]
+    assert record['statistics'] == dict(
+        classes_with_family=2, mean_family_size=0.5, max_family_size=1)
+    hub = runner.message_hub
+    assert hub.get_scalar('train/max_family_size').current() == 1
+
+
+def test_logs_family_statistics(tmp_path, caplog):
+    runner = make_runner(confused_head(), tmp_path)
+    hook = MotionFamilyHook(start_epoch=1)
+    hook.before_train(runner)
+    with caplog.at_level(logging.INFO, logger='test_motion_family_hook'):
+        hook.after_train_epoch(runner)
+    [message] = [r.getMessage() for r in caplog.records]
+    assert '2/4 classes have a family' in message
+    assert 'mean size 0.5' in message and 'max size 1' in message
+    assert "{'0.1': 4, '0.5': 0, '1': 0}" in message
+
+
+def test_class_names_from_metainfo_file_and_list(tmp_path):
+    names = ['walk', 'run', 'jump', 'sit']
+    for source in ('metainfo', 'file', 'list'):
+        runner = make_runner(confused_head(), tmp_path,
+                             classes=names if source == 'metainfo' else None)
+        if source == 'file':
+            path = tmp_path / 'names.txt'
+            path.write_text('\n'.join(names) + '\n')
+            hook = MotionFamilyHook(start_epoch=1, class_names=str(path))
+        elif source == 'list':
+            hook = MotionFamilyHook(start_epoch=1, class_names=names)
+        else:
+            hook = MotionFamilyHook(start_epoch=1)
+        hook.before_train(runner)
+        hook.after_train_epoch(runner)
+        record = json.load(
+            open(tmp_path / 'motion_families' / 'latest.json'))
+        assert record['classes'][0]['name'] == 'walk'
+        assert record['classes'][0]['member_names'] == ['run']
+    with pytest.raises(ValueError, match='3 class names for 4 classes'):
+        MotionFamilyHook(class_names=names[:3]).before_train(
+            make_runner(confused_head(), tmp_path))
+
+
+def test_clear_error_without_affinity_head(tmp_path):
+    runner = make_runner(GCNHead(4, 8), tmp_path)
+    with pytest.raises(TypeError, match='AffinityContrastHead.*GCNHead'):
+        MotionFamilyHook().before_train(runner)
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(start_epoch=0), dict(start_epoch=-1), dict(interval=0),
+    dict(start_epoch=1.5)])
+def test_bad_arguments(kwargs):
+    with pytest.raises(ValueError, match='MotionFamilyHook'):
+        MotionFamilyHook(**kwargs)
+
+
+def test_registered_in_mmaction_hooks():
+    hook = HOOKS.build(dict(type='MotionFamilyHook', start_epoch=6))
+    assert isinstance(hook, MotionFamilyHook) and hook.start_epoch == 6
+    assert hook.priority == 'ABOVE_NORMAL'  # before SyncBuffersHook
+
+
+def test_bad_label_names_file_sample_and_field(tmp_path):
+    runner = make_runner(confused_head(), tmp_path, labels=(0, 1, 4, 2))
+    with pytest.raises(ValueError) as info:
+        MotionFamilyHook().before_train(runner)
+    message = str(info.value)
+    assert 'train.pkl' in message and "frame_dir='clip2'" in message
+    assert '"label" = 4' in message and 'num_classes=4' in message
+    check_dataset_labels(Dataset([0, 1, 2, 3]), 4)  # fine
+    with pytest.raises(ValueError, match='sample 0'):
+        check_dataset_labels(Dataset([-1]), 4)

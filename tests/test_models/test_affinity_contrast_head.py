@@ -1,0 +1,285 @@
+"""AffinityContrastHead: loss dict, shapes, gradients, state, drop-in use."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from aclnet_plugin.models import (AffinityContrastHead, affinity_contrast_loss,
+                                  marginal_contrast_loss)
+from mmaction.models import GCNHead
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+
+
+def samples(labels):
+    return [ActionDataSample().set_gt_label(int(y)) for y in labels]
+
+
+def make_head(num_classes=5, in_channels=8, **kwargs):
+    head = AffinityContrastHead(num_classes, in_channels, **kwargs)
+    head.init_weights()
+    head.family_hook_attached = True
+    return head
+
+
+def feats(batch, in_channels=8, persons=2, requires_grad=True):
+    torch.manual_seed(0)
+    return torch.randn(batch, persons, in_channels, 4, 5,
+                       requires_grad=requires_grad)
+
+
+def test_loss_dict_and_gradients():
+    head = make_head()
+    x = feats(6)
+    losses = head.loss(x, samples([0, 0, 1, 1, 2, 3]))
+    assert set(losses) == {'loss_cls', 'loss_inter', 'loss_intra',
+                           'top1_acc', 'top5_acc'}
+    for key in ('loss_cls', 'loss_inter', 'loss_intra'):
+        assert losses[key].dim() == 0 and losses[key].dtype == torch.float32
+        assert torch.isfinite(losses[key])
+    assert losses['loss_inter'] == 0  # no families yet
+    assert losses['top5_acc'] == 1  # 5 classes: every label is in the top 5
+    total = losses['loss_cls'] + losses['loss_inter'] + losses['loss_intra']
+    total.backward()
+    for name, param in head.named_parameters():
+        assert param.grad is not None, name
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    # the intra loss reaches the projection only
+    head.zero_grad()
+    head.loss(feats(6), samples([0, 0, 1, 1, 2, 3]))['loss_intra'].backward()
+    assert head.projector.weight.grad.abs().sum() > 0
+    assert head.fc.weight.grad is None or head.fc.weight.grad.abs().sum() == 0
+
+
+def test_losses_match_the_pure_functions():
+    head = make_head(memory_size=0)
+    x = feats(6)
+    labels = torch.tensor([0, 0, 1, 1, 2, 3])
+    # install a family state by hand: class 0 <-> 1
+    head.prototype_seen.fill_(1)
+    head.prototypes.copy_(torch.randn(5, 256))
+    head.family_mask[0, 1] = head.family_mask[1, 0] = 1
+    head.temperatures.fill_(0.1)
+    prototypes = head.prototypes.clone()
+    losses = head.loss(x, samples(labels))
+    embeddings = F.normalize(head.projector(head.pre_logits(x)), dim=1)
+    inter = affinity_contrast_loss(embeddings, labels, prototypes,
+                                   head.family_mask.bool(), head.temperatures)
+    intra = marginal_contrast_loss(embeddings, labels)
+    assert losses['loss_inter'].item() == pytest.approx(0.1 * inter.item(), 1e-5)
+    assert losses['loss_intra'].item() == pytest.approx(0.1 * intra.item(), 1e-5)
+    assert losses['loss_inter'] > 0
+
+
+def test_prototypes_ema_and_first_sight():
+    head = make_head(prototype_momentum=0.9)
+    x = feats(4)
+    labels = torch.tensor([0, 0, 1, 3])
+    head.loss(x, samples(labels))
+    emb = F.normalize(head.projector(head.pre_logits(x)), dim=1).detach()
+    # first sight: the batch mean
+    torch.testing.assert_close(head.prototypes[0], emb[:2].mean(0))
+    torch.testing.assert_close(head.prototypes[3], emb[3])
+    assert head.prototype_seen.tolist() == [1, 1, 0, 1, 0]
+    assert head.prototypes[2].abs().sum() == 0
+    before = head.prototypes.clone()
+    x2 = feats(2) * 2
+    head.loss(x2, samples([0, 2]))
+    emb2 = F.normalize(head.projector(head.pre_logits(x2)), dim=1).detach()
+    torch.testing.assert_close(head.prototypes[0],
+                               0.9 * before[0] + 0.1 * emb2[0])
+    torch.testing.assert_close(head.prototypes[2], emb2[1])
+    torch.testing.assert_close(head.prototypes[1], before[1])  # absent
+    assert not head.prototypes.requires_grad
+
+
+def test_prototypes_from_correct_samples_only():
+    head = make_head(prototype_samples='correct')
+    x = feats(4)
+    head.loss(x, samples([0, 1, 2, 3]))
+    preds = head(x).argmax(1)
+    seen = torch.zeros(5)
+    for label, pred in zip([0, 1, 2, 3], preds.tolist()):
+        seen[label] = max(seen[label], float(label == pred))
+    assert torch.equal(head.prototype_seen, seen)
+
+
+def test_confusion_counts_only_when_collecting():
+    head = make_head()
+    x = feats(6)
+    labels = torch.tensor([0, 1, 2, 3, 4, 0])
+    head.loss(x, samples(labels))
+    assert head.confusion.sum() == 0
+    head.collect_confusion = True
+    head.loss(x, samples(labels))
+    preds = head(x).argmax(1)
+    expected = torch.zeros(5, 5)
+    for y, p in zip(labels.tolist(), preds.tolist()):
+        if y != p:
+            expected[y, p] += 1
+    torch.testing.assert_close(head.confusion, expected)
+
+
+def test_update_families_sets_mask_and_temperatures():
+    head = make_head(num_classes=6, num_neighbors=2, overlap_threshold=1)
+    head.confusion.copy_(torch.tensor([
+        [0, 5, 3, 0, 0, 0],
+        [4, 0, 2, 0, 0, 0],
+        [1, 1, 0, 0, 0, 0],
+        [0, 0, 0, 0, 7, 0],
+        [0, 0, 0, 6, 0, 0],
+        [0, 0, 0, 0, 0, 0.]]))
+    out = head.update_families()
+    # neighbours (K=2): 0:{1,2} 1:{0,2} 2:{0,1} 3:{4} 4:{3} 5:{}
+    # threshold 1/2: direct neighbours w >= 0.5 + shared/deg; members are
+    # neighbours that share >= 1 neighbour, or non-neighbours sharing > half
+    assert head.families() == [[1, 2], [0, 2], [0, 1], [], [], []]
+    assert out['families'].dtype == torch.bool
+    assert head.temperatures.tolist() == pytest.approx([0.1] * 6)
+    head.family_temperature.boundaries = (1, 2)
+    head.update_families()
+    assert head.temperatures.tolist() == pytest.approx(
+        [0.5, 0.5, 0.5, 0.1, 0.1, 0.1])
+
+
+def test_memory_queue_fills_in_order_and_wraps():
+    head = make_head(memory_size=5)
+    head.loss(feats(3), samples([0, 1, 2]))
+    assert head.queue_labels.tolist() == [0, 1, 2, -1, -1]
+    assert head.queue_ptr.item() == 3
+    head.loss(feats(4), samples([3, 4, 1, 0]))  # slots 3, 4, 0, 1
+    assert head.queue_labels.tolist() == [1, 0, 2, 3, 4]
+    assert head.queue_ptr.item() == 2
+    norms = head.queue_embeddings.norm(dim=1)
+    torch.testing.assert_close(norms, torch.ones(5))
+
+
+def test_memory_queue_joins_the_intra_contrast():
+    head = make_head(memory_size=8)
+    x = feats(2)
+    labels = torch.tensor([0, 1])
+    # no positives in the batch: loss 0 without a queue
+    assert head.loss(x, samples(labels))['loss_intra'] == 0
+    # now the queue holds the previous batch: positives for both anchors
+    assert head.loss(x, samples(labels))['loss_intra'] != 0
+
+
+def test_num_clips_greater_than_one():
+    head = make_head()
+    x = feats(6)  # 3 samples x 2 clips
+    data = samples([0, 1, 2])
+    losses = head.loss(x, data)
+    assert torch.isfinite(losses['loss_cls'])
+    assert losses['loss_intra'] != 0  # clips of a sample are positives
+    head.eval()
+    with torch.no_grad():
+        out = head.predict(x, samples([0, 1, 2]))
+    assert len(out) == 3
+    scores = F.softmax(head(x), 1).view(3, 2, 5).mean(1)
+    torch.testing.assert_close(out[1].pred_score, scores[1])
+    with pytest.raises(ValueError, match='do not split'):
+        head.loss(feats(5), data)
+
+
+def test_drop_in_for_gcn_head():
+    """Same predictions as GCNHead from a GCNHead checkpoint."""
+    gcn = GCNHead(5, 8)
+    gcn.init_weights()
+    head = AffinityContrastHead(5, 8)
+    missing = head.load_state_dict(gcn.state_dict(), strict=False)
+    assert not missing.unexpected_keys
+    assert all(k.startswith(('projector', 'confusion', 'prototype', 'family',
+                             'temperatures', 'queue'))
+               for k in missing.missing_keys)
+    x = feats(4, requires_grad=False)
+    gcn.eval(), head.eval()
+    torch.testing.assert_close(head(x), gcn(x))
+    a = head.predict(x, samples([0, 1, 2, 3]))
+    b = gcn.predict(x, samples([0, 1, 2, 3]))
+    for s, t in zip(a, b):
+        torch.testing.assert_close(s.pred_score, t.pred_score)
+        assert torch.equal(s.pred_label, t.pred_label)
+
+
+def test_built_from_registry_with_paper_defaults():
+    head = MODELS.build(dict(type='AffinityContrastHead', num_classes=60,
+                             in_channels=256))
+    assert head.embed_dim == 256
+    assert head.loss_inter.loss_weight == 0.1
+    assert head.loss_intra.loss_weight == 0.1
+    assert head.loss_intra.margin == 0.1
+    assert head.loss_intra.temperature == 0.1
+    assert head.num_neighbors == 10 and head.overlap_threshold == 4
+    assert head.family_temperature.topk == 10
+    assert head.family_temperature.temperatures == (0.1, 0.5, 1.0)
+    assert head.prototype_momentum == 0.9
+    assert head.memory_size == 0
+    for name, buf in head.named_buffers():
+        assert buf.dtype == torch.float32, name
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(num_neighbors=0), 'num_neighbors'),
+    (dict(overlap_threshold=-1), 'overlap_threshold'),
+    (dict(memory_size=-2), 'memory_size'),
+    (dict(prototype_momentum=1.0), 'prototype_momentum'),
+    (dict(prototype_samples='some'), 'prototype_samples'),
+    (dict(projection='conv'), 'projection'),
+    (dict(loss_intra=dict(type='MarginalContrastLoss', margin=-0.1)),
+     'margin'),
+    (dict(family_temperature=dict(type='FamilyAwareTemperature',
+                                  temperatures=(0.1, 0.0, 1.0))),
+     'temperatures'),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        AffinityContrastHead(5, 8, **kwargs)
+
+
+def test_warns_once_without_hook(monkeypatch):
+    from aclnet_plugin.models.heads import affinity_contrast_head as module
+    logged = []
+    monkeypatch.setattr(module, 'print_log',
+                        lambda msg, **kwargs: logged.append((msg, kwargs)))
+    head = AffinityContrastHead(5, 8)
+    head.loss(feats(2), samples([0, 1]))
+    head.loss(feats(2), samples([0, 1]))
+    assert len(logged) == 1
+    assert 'MotionFamilyHook' in logged[0][0]
+    assert logged[0][1]['level'] == 30  # WARNING
+    attached = AffinityContrastHead(5, 8)
+    attached.family_hook_attached = True
+    attached.loss(feats(2), samples([0, 1]))
+    no_inter = AffinityContrastHead(
+        5, 8, loss_inter=dict(type='AffinityContrastLoss', loss_weight=0.))
+    no_inter.loss(feats(2), samples([0, 1]))
+    assert len(logged) == 1
+
+
+def test_mlp_projection():
+    head = make_head(projection='mlp', embed_dim=16)
+    losses = head.loss(feats(4), samples([0, 0, 1, 1]))
+    assert head.prototypes.shape == (5, 16)
+    assert torch.isfinite(losses['loss_intra'])
+
+
+def test_training_step_makes_no_host_sync(monkeypatch):
+    """No .item(), .cpu(), .tolist() or Python branch on tensor values."""
+    head = make_head(memory_size=16)
+    head.collect_confusion = True
+    head.family_mask[0, 1] = 1
+    x = feats(8)
+    data = samples([0, 0, 1, 1, 2, 2, 3, 4])
+
+    def forbidden(name):
+        def fail(*args, **kwargs):
+            raise AssertionError(f'host synchronisation: Tensor.{name}')
+        return fail
+
+    for name in ('item', 'cpu', 'tolist', 'numpy', '__bool__', '__int__',
+                 '__float__', '__index__'):
+        monkeypatch.setattr(torch.Tensor, name, forbidden(name))
+    losses = head.loss(x, data)
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    total.backward()
+    monkeypatch.undo()
+    assert torch.isfinite(total)

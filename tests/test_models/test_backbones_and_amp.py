@@ -1,0 +1,88 @@
+"""The head with mmaction2's skeleton backbones, and under mixed precision."""
+import pytest
+import torch
+
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+
+BACKBONES = {
+    'stgcn': dict(type='STGCN', graph_cfg=dict(layout='nturgb+d',
+                                               mode='stgcn_spatial'),
+                  base_channels=8),
+    'stgcnpp': dict(type='STGCN', gcn_adaptive='init', gcn_with_res=True,
+                    tcn_type='mstcn', graph_cfg=dict(layout='nturgb+d',
+                                                     mode='spatial'),
+                    base_channels=8),
+    'aagcn': dict(type='AAGCN', graph_cfg=dict(layout='nturgb+d',
+                                               mode='spatial'),
+                  base_channels=8),
+}
+
+
+def build(backbone):
+    model = MODELS.build(dict(
+        type='RecognizerGCN', backbone=BACKBONES[backbone],
+        cls_head=dict(type='AffinityContrastHead', num_classes=6,
+                      in_channels=32, memory_size=8)))
+    model.init_weights()
+    model.cls_head.family_hook_attached = True
+    return model
+
+
+def batch(num_samples=4, num_clips=1, frames=12):
+    torch.manual_seed(0)
+    inputs = torch.randn(num_samples, num_clips, 2, frames, 25, 3)
+    data = [ActionDataSample().set_gt_label(i % 3)
+            for i in range(num_samples)]
+    return inputs, data
+
+
+@pytest.mark.parametrize('backbone', sorted(BACKBONES))
+@pytest.mark.parametrize('num_clips', [1, 2])
+def test_backbone_train_and_predict(backbone, num_clips):
+    model = build(backbone)
+    head = model.cls_head
+    head.collect_confusion = True
+    head.family_mask[0, 1] = head.family_mask[1, 0] = 1
+    inputs, data = batch(num_clips=num_clips)
+    losses = model(inputs, data, mode='loss')
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(total)
+    total.backward()
+    assert all(p.grad is not None for p in model.parameters()
+               if p.requires_grad)
+    assert head.confusion.sum() <= 4 * num_clips
+    model.eval()
+    with torch.no_grad():
+        out = model(inputs, batch(num_clips=num_clips)[1], mode='predict')
+    assert len(out) == 4 and out[0].pred_score.shape == (6, )
+
+
+def test_mixed_precision_losses_are_float32_and_finite():
+    model = build('stgcnpp')
+    head = model.cls_head
+    head.family_mask[0, 1] = head.family_mask[1, 0] = 1
+    inputs, data = batch()
+    model(inputs, data, mode='loss')  # prototypes seen
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = model(inputs, batch()[1], mode='loss')
+        projected = head.projector(torch.randn(2, 32))
+    assert projected.dtype == torch.bfloat16  # autocast really was on
+    for key in ('loss_inter', 'loss_intra'):
+        assert losses[key].dtype == torch.float32, key
+        assert torch.isfinite(losses[key]), key
+    assert losses['loss_inter'] > 0
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    assert head.prototypes.dtype == torch.float32
+    assert head.queue_embeddings.dtype == torch.float32
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
+def test_mixed_precision_fp16_on_gpu():
+    model = build('stgcnpp').cuda()
+    inputs, data = batch()
+    with torch.autocast('cuda', dtype=torch.float16):
+        losses = model(inputs.cuda(), [d.cuda() for d in data], mode='loss')
+    for key in ('loss_cls', 'loss_inter', 'loss_intra'):
+        assert torch.isfinite(losses[key]), key
+    assert losses['loss_intra'].dtype == torch.float32

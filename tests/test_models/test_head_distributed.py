@@ -1,0 +1,77 @@
+"""The head under real 2-process gloo training: shared contrast and state."""
+import os
+import socket
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+import torch.nn.functional as F
+
+from aclnet_plugin.models import marginal_contrast_loss
+
+IN_CHANNELS = 8
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def worker(rank, port, out_dir):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=2)
+    torch.set_num_threads(1)
+    import aclnet_plugin  # noqa: F401
+    from aclnet_plugin.models import AffinityContrastHead
+    from mmaction.structures import ActionDataSample
+
+    torch.manual_seed(0)  # same weights on both ranks
+    head = AffinityContrastHead(4, IN_CHANNELS, memory_size=6)
+    head.init_weights()
+    head.family_hook_attached = True
+    head.collect_confusion = True
+    torch.manual_seed(100 + rank)  # different data on each rank
+    x = torch.randn(2, 1, IN_CHANNELS, 3, 5, requires_grad=True)
+    # rank 0 holds classes (0, 1), rank 1 (0, 2): class 0 has its only
+    # positive on the other rank
+    labels = [0, 1] if rank == 0 else [0, 2]
+    data = [ActionDataSample().set_gt_label(y) for y in labels]
+    losses = head.loss(x, data)
+    losses['loss_intra'].backward()
+    emb = F.normalize(head.projector(head.pre_logits(x)), dim=1).detach()
+    state = {k: v.clone() for k, v in head.named_buffers()}
+    torch.save(dict(state=state, emb=emb, labels=torch.tensor(labels),
+                    loss_intra=losses['loss_intra'].detach(),
+                    grad=x.grad.clone(),
+                    preds=head(x).argmax(1).detach()),
+               os.path.join(out_dir, f'rank{rank}.pt'))
+    dist.destroy_process_group()
+
+
+def test_two_ranks_share_contrast_set_and_state(tmp_path):
+    mp.spawn(worker, args=(free_port(), str(tmp_path)), nprocs=2)
+    r0, r1 = (torch.load(tmp_path / f'rank{r}.pt') for r in (0, 1))
+    for key in r0['state']:
+        assert torch.equal(r0['state'][key], r1['state'][key]), key
+
+    # the intra loss of rank 0 contrasts its anchors with rank 1's samples
+    expected = marginal_contrast_loss(r0['emb'], r0['labels'], r1['emb'],
+                                      r1['labels'])
+    torch.testing.assert_close(r0['loss_intra'], 0.1 * expected)
+    assert r0['loss_intra'] != 0  # alone, rank 0 would have no positive
+    assert r0['grad'].abs().sum() > 0
+
+    # prototypes: class 0 is the mean over both ranks
+    mean0 = (r0['emb'][0] + r1['emb'][0]) / 2
+    torch.testing.assert_close(r0['state']['prototypes'][0], mean0)
+    assert r0['state']['prototype_seen'].tolist() == [1, 1, 1, 0]
+    # queue: both ranks' samples in rank order
+    assert r0['state']['queue_labels'].tolist() == [0, 1, 0, 2, -1, -1]
+    # confusion: both ranks' mistakes
+    expected_confusion = torch.zeros(4, 4)
+    for r in (r0, r1):
+        for y, p in zip(r['labels'].tolist(), r['preds'].tolist()):
+            if y != p:
+                expected_confusion[y, p] += 1
+    torch.testing.assert_close(r0['state']['confusion'], expected_confusion)
