@@ -1,10 +1,10 @@
 """When to collect confusion and recompute the Motion Families."""
 import json
+import operator
 import os
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
-import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -195,14 +195,20 @@ def check_dataset_labels(dataset, num_classes: int) -> None:
             label = info.get('label')
             if label is None:
                 continue
-            label_tensor = torch.as_tensor(label)
-            if label_tensor.dtype.is_floating_point or label_tensor.numel(
-            ) != 1 or not 0 <= int(label_tensor) < num_classes:
+            if not _is_class_index(label, num_classes):
                 raise ValueError(
                     f'{ann_file}: sample {index} (frame_dir='
                     f'{info.get("frame_dir")!r}) has field "label" = '
                     f'{label!r}, but the head has num_classes={num_classes}: '
                     f'labels must be integers in [0, {num_classes}).')
+
+
+def _is_class_index(label, num_classes: int) -> bool:
+    try:
+        value = operator.index(label)  # ints and numpy ints, not floats
+    except TypeError:
+        return False
+    return 0 <= value < num_classes
 
 
 def _leaf_datasets(dataset):
