@@ -232,11 +232,11 @@ def _arm_raise(rng, rest, num_frames, label):
     """Raise the left, right or both arms (sideways to slightly forwards)."""
     top = rng.uniform(110, 170)
     if label == 0:  # left; the right arm follows a little
-        heights = {'l': top, 'r': rng.uniform(0.0, 0.3) * top}
+        heights = {'l': top, 'r': rng.uniform(0.0, 0.45) * top}
     elif label == 1:  # right; the left arm follows a little
-        heights = {'l': rng.uniform(0.0, 0.3) * top, 'r': top}
+        heights = {'l': rng.uniform(0.0, 0.45) * top, 'r': top}
     else:  # both, one arm usually a bit lower
-        other = rng.uniform(0.55, 1.0) * top
+        other = rng.uniform(0.5, 1.0) * top
         heights = {'l': top, 'r': other} if rng.random() < 0.5 else {
             'l': other, 'r': top}
     forward = rng.uniform(0, 40)
@@ -252,18 +252,22 @@ def _arm_raise(rng, rest, num_frames, label):
 
 
 def _wave(rng, rest, num_frames, label):
-    """Wave the right hand: slowly, fast, or slowly with a wide swing."""
+    """Wave the right hand: slowly, fast, or slowly with a wide swing.
+
+    Speed is drawn as wave cycles per clip rather than in Hz, so that it
+    survives pipelines that resample every clip to a fixed length.
+    """
     if label == 3:  # slow
-        freq, amp, shoulder_share = rng.uniform(0.7, 1.3), rng.uniform(
+        cycles, amp, shoulder_share = rng.uniform(1.0, 2.0), rng.uniform(
             20, 40), 0.0
     elif label == 4:  # fast
-        freq, amp, shoulder_share = rng.uniform(1.5, 2.6), rng.uniform(
+        cycles, amp, shoulder_share = rng.uniform(2.4, 4.0), rng.uniform(
             20, 40), 0.0
     else:  # wide
-        freq, amp, shoulder_share = rng.uniform(0.8, 1.6), rng.uniform(
-            38, 60), rng.uniform(0.1, 0.3)
-    t = np.arange(num_frames) / FPS
-    swing = amp * np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi))
+        cycles, amp, shoulder_share = rng.uniform(1.0, 2.2), rng.uniform(
+            40, 65), rng.uniform(0.1, 0.3)
+    u = np.linspace(0.0, 1.0, num_frames)
+    swing = amp * np.sin(2 * np.pi * cycles * u + rng.uniform(0, 2 * np.pi))
     env = _envelope(rng, num_frames, (0.0, 0.1), (0.1, 0.2), (0.5, 0.8),
                     (0.1, 0.2))
     lift = rng.uniform(60, 100)  # upper arm abduction
@@ -330,11 +334,11 @@ def _interaction(rng, rests, num_frames, label):
     """Two persons walk towards each other and shake hands, push or hug."""
     start_gap = rng.uniform(1.3, 1.7)
     if label == 9:  # handshake
-        end_gap = rng.uniform(0.8, 1.0)
+        end_gap = rng.uniform(0.7, 0.95)
     elif label == 10:  # push
-        end_gap = rng.uniform(0.55, 0.75)
+        end_gap = rng.uniform(0.55, 0.8)
     else:  # hug
-        end_gap = rng.uniform(0.35, 0.5)
+        end_gap = rng.uniform(0.4, 0.6)
     approach = _envelope(rng, num_frames, (0.0, 0.1), (0.3, 0.45), (1.0, 1.0),
                          (1.0, 1.0))
     reach = _envelope(rng, num_frames, (0.2, 0.3), (0.2, 0.3), (0.3, 0.5),
@@ -353,15 +357,18 @@ def _interaction(rng, rests, num_frames, label):
                 X_AXIS, rng.uniform(45, 70) * reach + shake)
             rotations['r_elbow'] = _rotation(X_AXIS,
                                              rng.uniform(20, 40) * reach)
+            # Sometimes the left hand comes up towards the shake too.
+            rotations['l_shoulder'] = _rotation(X_AXIS,
+                                                rng.uniform(0, 35) * reach)
         elif label == 10 and person == 0:  # pusher: both arms forwards
             for side in ('l', 'r'):
                 rotations[side + '_shoulder'] = _rotation(
-                    X_AXIS, rng.uniform(70, 95) * reach)
+                    X_AXIS, rng.uniform(55, 95) * reach)
                 rotations[side + '_elbow'] = _rotation(
                     X_AXIS, rng.uniform(0, 20) * reach)
         elif label == 10:  # pushed: leans and steps back, arms lift a bit
-            rotations['torso'] = _rotation(X_AXIS, rng.uniform(5, 15) * reach)
-            root[:, 2] += rng.uniform(0.15, 0.3) * reach
+            rotations['torso'] = _rotation(X_AXIS, rng.uniform(3, 12) * reach)
+            root[:, 2] += rng.uniform(0.1, 0.25) * reach
             for side in ('l', 'r'):
                 rotations[side + '_shoulder'] = _rotation(
                     X_AXIS, rng.uniform(0, 30) * reach)
@@ -371,7 +378,7 @@ def _interaction(rng, rests, num_frames, label):
                     _arm_raise_axis(side, rng.uniform(60, 85)),
                     rng.uniform(70, 95) * reach)
                 rotations[side + '_elbow'] = _rotation(
-                    sign * Z_AXIS, rng.uniform(40, 70) * reach)
+                    sign * Z_AXIS, rng.uniform(20, 60) * reach)
         pose = _animate(rest, num_frames, rotations, root)
         # Face each other along x: person 0 on the left looks towards +x.
         yaw = -90.0 if person == 0 else 90.0

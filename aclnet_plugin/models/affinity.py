@@ -39,20 +39,33 @@ def confusion_neighbors(confusion: Tensor, topk: int = 10) -> Tensor:
         Tensor: (C, C) float64 0/1 matrix.
     """
     _check_square('confusion', confusion)
+    indicator, _ = _neighbors(confusion, topk)
+    return indicator
+
+
+def _neighbors(confusion: Tensor, topk: int):
+    """I (C, C) float64 and the (C, K_eff) neighbour indices, -1 if none."""
     num_classes = confusion.shape[0]
     k = effective_topk(num_classes, topk)
     counts = confusion.detach().to(torch.float64)
-    indicator = torch.zeros_like(counts)
     if k == 0:
-        return indicator
-    eye = torch.eye(num_classes, dtype=torch.bool, device=counts.device)
-    # -1 puts the diagonal behind every real count; a stable descending sort
-    # keeps equal counts in index order, so ties go to the lower index.
-    ranked = counts.masked_fill(eye, -1.0)
-    order = torch.sort(ranked, dim=1, descending=True, stable=True).indices
-    top = order[:, :k]
-    indicator.scatter_(1, top, (ranked.gather(1, top) > 0).to(counts.dtype))
-    return indicator
+        return torch.zeros_like(counts), torch.empty(
+            num_classes, 0, dtype=torch.long, device=counts.device)
+    # The K_eff largest counts of each row, ties going to the lower index:
+    # everything above the K_eff-th largest value, then the first tied ones.
+    ranked = counts.clone()
+    ranked.fill_diagonal_(-1.0)  # behind every count
+    kth = ranked.topk(k, dim=1).values[:, -1:]
+    above = ranked > kth
+    tied = ranked == kth
+    free = k - above.sum(dim=1, keepdim=True)
+    selected = above | (tied & (tied.cumsum(dim=1) <= free))
+    selected &= counts > 0  # never confused: no neighbour
+    indicator = selected.to(counts.dtype)
+    # the (at most K_eff) selected columns of each row come first
+    top = indicator.topk(k, dim=1).indices
+    confused = indicator.gather(1, top) > 0
+    return indicator, top.masked_fill(~confused, -1)
 
 
 def affinity_similarity(confusion: Tensor, topk: int = 10) -> Tensor:
@@ -70,9 +83,16 @@ def affinity_similarity(confusion: Tensor, topk: int = 10) -> Tensor:
         Tensor: (C, C) float64 affinity (float64 keeps the threshold of
         :func:`motion_families` exact).
     """
-    indicator = confusion_neighbors(confusion, topk)
-    common = indicator @ indicator.T
-    degree = indicator.sum(dim=1, keepdim=True).clamp(min=1)
+    _check_square('confusion', confusion)
+    indicator, top = _neighbors(confusion, topk)
+    # Mc[i, j] = sum over the neighbours p of i of I[j, p]: gathering the K
+    # neighbour columns costs O(C^2 K) instead of the O(C^3) of I @ I^T.
+    # Counts of 0/1 terms are exact in float32, which halves the traffic.
+    valid = top >= 0
+    columns = indicator.T.to(torch.float32).contiguous()
+    common = columns[top.clamp(min=0)].masked_fill_(~valid[..., None], 0)
+    common = common.sum(dim=1).to(indicator.dtype)
+    degree = valid.sum(dim=1, keepdim=True).clamp(min=1)
     affinity = indicator / 2 + common / degree
     affinity.fill_diagonal_(0)
     return affinity

@@ -40,6 +40,7 @@ def marginal_contrast_loss(embeddings: Tensor,
         Tensor: Scalar loss; 0 (attached to the graph) when no anchor has a
         positive. Bounded below by ``-margin / temperature``.
     """
+    _check_margin_and_temperature(margin, temperature)
     anchors = embeddings.float()
     labels = labels.reshape(-1)
     num = anchors.shape[0]
@@ -74,6 +75,13 @@ def marginal_contrast_loss(embeddings: Tensor,
         min=1)
 
 
+def _check_margin_and_temperature(margin: float, temperature: float) -> None:
+    if margin < 0:
+        raise ValueError(f'margin must be >= 0, got {margin!r}')
+    if temperature <= 0:
+        raise ValueError(f'temperature must be > 0, got {temperature!r}')
+
+
 @MODELS.register_module()
 class MarginalContrastLoss(nn.Module):
     """Intra-class marginal contrastive loss of ACLNet (eq. 15).
@@ -92,11 +100,7 @@ class MarginalContrastLoss(nn.Module):
                  temperature: float = 0.1,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        if margin < 0:
-            raise ValueError(f'margin must be >= 0, got {margin!r}')
-        if temperature <= 0:
-            raise ValueError(
-                f'temperature must be > 0, got {temperature!r}')
+        _check_margin_and_temperature(margin, temperature)
         if loss_weight < 0:
             raise ValueError(
                 f'loss_weight must be >= 0, got {loss_weight!r}')

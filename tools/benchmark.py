@@ -1,0 +1,246 @@
+"""Training-step overhead of ACLNet over the stock GCNHead, and family update cost.
+
+Times, interleaved in one run with warm-up, the full training step (forward,
+backward, SGD step) of one backbone with the stock ``GCNHead`` and with
+``AffinityContrastHead`` (Motion Families active; memory queue off and on),
+and reports medians and ratios. Also times the family recomputation
+(affinity, families, temperatures) for several class counts, and the extra
+memory of the head.
+
+    python tools/benchmark.py                     # NTU-60 ST-GCN++, batch 16, CPU
+    python tools/benchmark.py --device cuda --batch-size 64
+    python tools/benchmark.py --quick             # seconds; what the tests run
+"""
+import argparse
+import copy
+import json
+import platform
+import statistics
+import time
+
+import torch
+
+import aclnet_plugin  # noqa: F401
+from aclnet_plugin.models import affinity_similarity, motion_families
+from aclnet_plugin.models.family_temperature import FamilyAwareTemperature
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+from mmaction.utils import register_all_modules
+
+BACKBONE = dict(  # ST-GCN++ of mmaction2's NTU-60 configs
+    type='STGCN',
+    gcn_adaptive='init',
+    gcn_with_res=True,
+    tcn_type='mstcn',
+    graph_cfg=dict(layout='nturgb+d', mode='spatial'))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--batch-size', type=int, default=16)
+    parser.add_argument('--num-classes', type=int, default=60)
+    parser.add_argument('--clip-len', type=int, default=100)
+    parser.add_argument('--base-channels', type=int, default=64)
+    parser.add_argument('--queue-size', type=int, default=512)
+    parser.add_argument('--repeats', type=int, default=15)
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--family-classes', type=int, nargs='+',
+                        default=[60, 120, 400, 1000])
+    parser.add_argument('--quick', action='store_true',
+                        help='tiny sizes, a few repeats (for tests)')
+    parser.add_argument('--out', help='write the results as JSON here')
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.batch_size, args.clip_len, args.base_channels = 4, 16, 8
+        args.queue_size, args.repeats, args.warmup = 32, 3, 1
+        args.family_classes = [60, 400]
+    return args
+
+
+def synchronize(device):
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def build_models(args, device):
+    """Stock, ACL and ACL + queue recognizers with identical weights."""
+    in_channels = args.base_channels * 4
+    head = dict(num_classes=args.num_classes, in_channels=in_channels)
+    backbone = dict(BACKBONE, base_channels=args.base_channels)
+    stock = MODELS.build(dict(type='RecognizerGCN', backbone=backbone,
+                              cls_head=dict(type='GCNHead', **head)))
+    stock.init_weights()
+    models = {'stock GCNHead': stock}
+    for name, queue in (('ACL', 0), ('ACL + queue', args.queue_size)):
+        model = MODELS.build(dict(
+            type='RecognizerGCN', backbone=backbone,
+            cls_head=dict(type='AffinityContrastHead', memory_size=queue,
+                          **head)))
+        model.load_state_dict(stock.state_dict(), strict=False)
+        activate_families(model.cls_head)
+        models[name] = model
+    return {name: model.to(device).train() for name, model in models.items()}
+
+
+def activate_families(head):
+    """Families, prototypes and (if any) a full queue, as mid-training."""
+    generator = torch.Generator().manual_seed(0)
+    C = head.num_classes
+    head.family_hook_attached = True
+    head.collect_confusion = True
+    head.confusion.copy_(torch.poisson(torch.rand(C, C, generator=generator)
+                                       * 3, generator=generator))
+    head.update_families()
+    head.prototypes.copy_(torch.randn(C, head.embed_dim, generator=generator))
+    head.prototype_seen.fill_(1)
+    if head.memory_size:
+        head.queue_labels.copy_(
+            torch.randint(0, C, (head.memory_size, ), generator=generator))
+        head.queue_embeddings.copy_(torch.nn.functional.normalize(
+            torch.randn(head.memory_size, head.embed_dim,
+                        generator=generator), dim=1))
+
+
+def make_batch(args, device):
+    generator = torch.Generator().manual_seed(1)
+    inputs = torch.randn(args.batch_size, 1, 2, args.clip_len, 25, 3,
+                         generator=generator).to(device)
+    data = [ActionDataSample().set_gt_label(i % args.num_classes).to(device)
+            for i in range(args.batch_size)]
+    return inputs, data
+
+
+def train_step(model, optimizer, inputs, data):
+    optimizer.zero_grad(set_to_none=True)
+    losses = model(inputs, data, mode='loss')
+    loss = sum(v for k, v in losses.items() if 'loss' in k)
+    loss.backward()
+    optimizer.step()
+
+
+def time_steps(models, args, device):
+    inputs, data = make_batch(args, device)
+    optimizers = {
+        name: torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9,
+                              nesterov=True)
+        for name, model in models.items()
+    }
+    times = {name: [] for name in models}
+    for repeat in range(args.warmup + args.repeats):
+        for name, model in models.items():  # interleaved
+            synchronize(device)
+            start = time.perf_counter()
+            train_step(model, optimizers[name], inputs, data)
+            synchronize(device)
+            if repeat >= args.warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def peak_step_memory(model, args, device):
+    """Peak bytes allocated during one step (CUDA), else None."""
+    if device.type != 'cuda':
+        return None
+    inputs, data = make_batch(args, device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    train_step(model, optimizer, inputs, data)
+    torch.cuda.reset_peak_memory_stats(device)
+    base = torch.cuda.memory_allocated(device)
+    train_step(model, optimizer, inputs, data)
+    return torch.cuda.max_memory_allocated(device) - base
+
+
+def time_family_updates(class_counts, device, repeats):
+    temperature = FamilyAwareTemperature()
+    results = {}
+    for C in class_counts:
+        generator = torch.Generator().manual_seed(C)
+        confusion = torch.poisson(
+            torch.rand(C, C, generator=generator) * 3,
+            generator=generator).to(device)
+        times = []
+        for repeat in range(repeats + 2):
+            synchronize(device)
+            start = time.perf_counter()
+            families = motion_families(affinity_similarity(confusion))
+            temperature(families.sum(dim=1))
+            synchronize(device)
+            if repeat >= 2:
+                times.append(time.perf_counter() - start)
+        results[C] = statistics.median(times)
+    return results
+
+
+def buffer_bytes(module):
+    return sum(b.numel() * b.element_size() for b in module.buffers())
+
+
+def param_count(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def run(args):
+    register_all_modules(init_default_scope=True)
+    device = torch.device(args.device)
+    models = build_models(args, device)
+    steps = time_steps(models, args, device)
+    stock = steps['stock GCNHead']
+    result = dict(
+        device=(torch.cuda.get_device_name(device) if device.type == 'cuda'
+                else f'CPU ({platform.processor() or platform.machine()}, '
+                f'{torch.get_num_threads()} threads)'),
+        torch=torch.__version__,
+        setup=dict(batch_size=args.batch_size, num_classes=args.num_classes,
+                   clip_len=args.clip_len, base_channels=args.base_channels,
+                   queue_size=args.queue_size, repeats=args.repeats,
+                   warmup=args.warmup),
+        step_seconds=steps,
+        step_ratio={name: t / stock for name, t in steps.items()},
+        family_update_seconds=time_family_updates(
+            args.family_classes, device, args.repeats),
+        head_buffer_bytes={name: buffer_bytes(m.cls_head)
+                           for name, m in models.items()},
+        head_parameters={name: param_count(m.cls_head)
+                         for name, m in models.items()},
+        peak_step_bytes={name: peak_step_memory(m, args, device)
+                         for name, m in models.items()})
+    return result
+
+
+def print_table(result):
+    print(f'Device: {result["device"]}, torch {result["torch"]}')
+    setup = result['setup']
+    print(f'ST-GCN++ (base {setup["base_channels"]}), batch '
+          f'{setup["batch_size"]}, {setup["clip_len"]} frames, '
+          f'{setup["num_classes"]} classes; median of {setup["repeats"]} '
+          f'interleaved steps after {setup["warmup"]} warm-up\n')
+    print(f'| head | step (ms) | ratio | head buffers (KiB) | head params '
+          '| peak step memory (MiB) |')
+    print('| --- | --- | --- | --- | --- | --- |')
+    for name, seconds in result['step_seconds'].items():
+        peak = result['peak_step_bytes'][name]
+        peak = '-' if peak is None else f'{peak / 2**20:.1f}'
+        print(f'| {name} | {1e3 * seconds:.1f} | '
+              f'{result["step_ratio"][name]:.3f} | '
+              f'{result["head_buffer_bytes"][name] / 1024:.1f} | '
+              f'{result["head_parameters"][name]} | {peak} |')
+    print('\n| classes | family update (ms) |')
+    print('| --- | --- |')
+    for C, seconds in result['family_update_seconds'].items():
+        print(f'| {C} | {1e3 * seconds:.2f} |')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    result = run(args)
+    print_table(result)
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(result, f, indent=1)
+        print(f'\nwrote {args.out}')
+    return result
+
+
+if __name__ == '__main__':
+    main()
