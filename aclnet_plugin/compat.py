@@ -17,6 +17,13 @@ does not need it untouched.
    ``getattr(HistoryBuffer, 'min')``; rather than allowing ``getattr`` on
    anything, the checkpoint's ``getattr`` resolves to
    :func:`history_buffer_getattr`, which allows exactly those look-ups.
+3. ``--launcher pytorch`` on CPU (gloo): mmengine calls
+   ``torch.cuda.set_device(LOCAL_RANK)``, which a CPU-only torch build
+   cannot run (it has no ``torch._C._cuda_setDevice``), and wraps the model
+   in ``MMDistributedDataParallel(device_ids=[LOCAL_RANK])``, which torch
+   rejects for a CPU module. On a CPU-only build ``set_device`` becomes a
+   no-op, and ``device_ids`` is dropped for modules on the CPU; a GPU run
+   is untouched.
 """
 import importlib.util
 import os.path as osp
@@ -125,7 +132,45 @@ def allow_mmengine_checkpoints() -> bool:
     return True
 
 
+def allow_cpu_set_device() -> bool:
+    """Make ``torch.cuda.set_device`` a no-op on a CPU-only torch build.
+
+    Returns:
+        bool: True if patched (now or before), False on a CUDA build.
+    """
+    import torch
+    if hasattr(torch._C, '_cuda_setDevice'):
+        return False
+    if not getattr(torch.cuda.set_device, '_aclnet_cpu_noop', False):
+
+        def set_device(device) -> None:
+            """No CUDA in this torch build: nothing to select."""
+
+        set_device._aclnet_cpu_noop = True
+        torch.cuda.set_device = set_device
+    return True
+
+
+def allow_cpu_ddp() -> None:
+    """Drop ``device_ids`` when mmengine wraps a CPU module in DDP."""
+    from mmengine.model import MMDistributedDataParallel
+    init = MMDistributedDataParallel.__init__
+    if getattr(init, '_aclnet_cpu_ddp', False):
+        return
+
+    def __init__(self, module, detect_anomalous_params=False, **kwargs):
+        first = next(module.parameters(), None)
+        if first is not None and first.device.type == 'cpu':
+            kwargs['device_ids'] = None
+        init(self, module, detect_anomalous_params, **kwargs)
+
+    __init__._aclnet_cpu_ddp = True
+    MMDistributedDataParallel.__init__ = __init__
+
+
 def apply_all() -> None:
     """Apply every compatibility fix (idempotent)."""
     patch_missing_drn()
     allow_mmengine_checkpoints()
+    allow_cpu_set_device()
+    allow_cpu_ddp()

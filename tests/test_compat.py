@@ -104,3 +104,27 @@ def test_weights_only_still_refuses_other_getattr(tmp_path):
         compat.history_buffer_getattr(HistoryBuffer, '__init__')
     assert compat.history_buffer_getattr(HistoryBuffer, 'mean') is \
         HistoryBuffer.mean
+
+
+def test_cpu_build_set_device_is_a_noop():
+    if hasattr(torch._C, '_cuda_setDevice'):
+        assert compat.allow_cpu_set_device() is False  # CUDA build: untouched
+    else:
+        assert compat.allow_cpu_set_device() is True
+        torch.cuda.set_device(1)  # mmengine's pytorch launcher does this
+
+
+def test_ddp_wrapper_accepts_a_cpu_module(tmp_path):
+    """mmengine passes device_ids=[LOCAL_RANK] even for a CPU module."""
+    import torch.distributed as dist
+    from mmengine.model import MMDistributedDataParallel
+    dist.init_process_group('gloo', init_method=f'file://{tmp_path}/store',
+                            rank=0, world_size=1)
+    try:
+        model = MMDistributedDataParallel(
+            module=torch.nn.Linear(2, 2), device_ids=[0],
+            broadcast_buffers=False)
+        assert model.device_ids is None
+        model(torch.ones(1, 2)).sum().backward()
+    finally:
+        dist.destroy_process_group()

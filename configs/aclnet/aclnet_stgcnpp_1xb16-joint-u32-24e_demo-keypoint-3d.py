@@ -28,10 +28,10 @@ model = dict(
         type='AffinityContrastHead',
         num_classes=num_classes,
         in_channels=64,
-        # 12 classes in groups of 3: K and n_a scaled from the paper's
-        # 10 of 120 classes (n_a / K = 0.4) to a small label space, so a
-        # family holds a class's 2-3 most confused classes.
-        num_neighbors=3,
+        # 12 classes in groups of 3, so K = 2 (the paper: 10 of 60-120).
+        # With n_a = 1 (threshold 1/2) a neighbour joins the family when it
+        # shares a neighbour, a non-neighbour when it shares both.
+        num_neighbors=2,
         overlap_threshold=1,
         # a batch of 16 holds few pairs of the same class
         memory_size=128))
