@@ -127,8 +127,13 @@ def time_steps(models, args, device):
         for name, model in models.items()
     }
     times = {name: [] for name in models}
+    names = list(models)
     for repeat in range(args.warmup + args.repeats):
-        for name, model in models.items():  # interleaved
+        # interleaved, and the order rotates so that no head always runs
+        # first (or last) in a round
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
+            model = models[name]
             synchronize(device)
             start = time.perf_counter()
             train_step(model, optimizers[name], inputs, data)

@@ -66,6 +66,7 @@ class MotionFamilyHook(Hook):
         self.class_names = class_names
         self.out_dir = out_dir
         self.check_labels = check_labels
+        self._names = None  # resolved in before_train
 
     # ------------------------------------------------------------------
     @staticmethod
