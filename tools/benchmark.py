@@ -144,16 +144,28 @@ def time_steps(models, args, device):
 
 
 def peak_step_memory(model, args, device):
-    """Peak bytes allocated during one step (CUDA), else None."""
-    if device.type != 'cuda':
-        return None
+    """Peak bytes held during one training step (params, grads, activations).
+
+    CUDA: the allocator's peak. CPU: torch's MemTracker (a private torch
+    tool; None where it is missing).
+    """
     inputs, data = make_batch(args, device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-    train_step(model, optimizer, inputs, data)
-    torch.cuda.reset_peak_memory_stats(device)
-    base = torch.cuda.memory_allocated(device)
-    train_step(model, optimizer, inputs, data)
-    return torch.cuda.max_memory_allocated(device) - base
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    train_step(model, optimizer, inputs, data)  # optimizer state exists
+    if device.type == 'cuda':
+        synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        train_step(model, optimizer, inputs, data)
+        return torch.cuda.max_memory_allocated(device)
+    try:
+        from torch.distributed._tools.mem_tracker import MemTracker
+    except ImportError:
+        return None
+    tracker = MemTracker()
+    tracker.track_external(model, optimizer)
+    with tracker:
+        train_step(model, optimizer, inputs, data)
+    return tracker.get_tracker_snapshot('peak')[device]['Total']
 
 
 def time_family_updates(class_counts, device, repeats):

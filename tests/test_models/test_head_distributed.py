@@ -18,6 +18,24 @@ def free_port():
         return s.getsockname()[1]
 
 
+COLLECTIVES = ('all_reduce', 'all_gather', 'all_gather_into_tensor',
+               'all_gather_object', 'broadcast', 'reduce_scatter', 'barrier')
+
+
+def count_collectives():
+    """Count the torch.distributed collectives called from now on."""
+    calls = {name: 0 for name in COLLECTIVES}
+    for name in COLLECTIVES:
+        original = getattr(dist, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        setattr(dist, name, counted)
+    return calls
+
+
 def worker(rank, port, out_dir):
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=2)
@@ -37,14 +55,16 @@ def worker(rank, port, out_dir):
     # positive on the other rank
     labels = [0, 1] if rank == 0 else [0, 2]
     data = [ActionDataSample().set_gt_label(y) for y in labels]
+    calls = count_collectives()
     losses = head.loss(x, data)
     losses['loss_intra'].backward()
+    calls = dict(calls)
     emb = F.normalize(head.projector(head.pre_logits(x)), dim=1).detach()
     state = {k: v.clone() for k, v in head.named_buffers()}
     torch.save(dict(state=state, emb=emb, labels=torch.tensor(labels),
                     loss_intra=losses['loss_intra'].detach(),
                     grad=x.grad.clone(),
-                    preds=head(x).argmax(1).detach()),
+                    preds=head(x).argmax(1).detach(), calls=calls),
                os.path.join(out_dir, f'rank{rank}.pt'))
     dist.destroy_process_group()
 
@@ -54,6 +74,11 @@ def test_two_ranks_share_contrast_set_and_state(tmp_path):
     r0, r1 = (torch.load(tmp_path / f'rank{r}.pt') for r in (0, 1))
     for key in r0['state']:
         assert torch.equal(r0['state'][key], r1['state'][key]), key
+    # one all-gather per step serves contrast set, prototypes, confusion
+    # and queue; nothing else crosses ranks
+    for r in (r0, r1):
+        assert r['calls']['all_gather'] == 1, r['calls']
+        assert sum(r['calls'].values()) == 1, r['calls']
 
     # the intra loss of rank 0 contrasts its anchors with rank 1's samples
     expected = marginal_contrast_loss(r0['emb'], r0['labels'], r1['emb'],
