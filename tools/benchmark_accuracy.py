@@ -1,0 +1,179 @@
+"""Train and test a baseline and ACLNet over several seeds; write a markdown table.
+
+    python tools/benchmark_accuracy.py \
+        configs/aclnet/nw_ucla/baseline_stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py \
+        configs/aclnet/nw_ucla/aclnet_stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py \
+        --seeds 0 1 2 --ann-file data/skeleton/nw_ucla_3d.pkl
+
+Every (arm, seed) run is ``mim train`` then ``mim test --dump`` into
+``{work_dir}/{arm}_seed{seed}/``; finished runs are reused, so an
+interrupted benchmark continues where it stopped. Arms are paired: the same
+seeds for both. The table (mean and standard deviation of top-1 and mean-class
+accuracy, per-class accuracy, paired differences, training time, device) is
+printed and written to ``{work_dir}/results.md`` with the raw figures in
+``results.json``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import pickle
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('baseline', help='baseline config')
+    parser.add_argument('aclnet', help='ACLNet config')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--ann-file', help='override the configs\' ann_file')
+    parser.add_argument('--work-dir', default='work_dirs/benchmark_accuracy')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='runs at once (CPU threads are shared out)')
+    parser.add_argument('--cfg-options', nargs='*', default=[],
+                        help='extra key=value options for both arms')
+    parser.add_argument('--class-names', nargs='*',
+                        help='names for the per-class table')
+    return parser.parse_args(argv)
+
+
+def mim():
+    return osp.join(osp.dirname(sys.executable), 'mim')
+
+
+def run_one(arm, config, seed, args, threads):
+    """Train and test one (arm, seed); returns its record."""
+    work_dir = osp.join(args.work_dir, f'{arm}_seed{seed}')
+    record_file = osp.join(work_dir, 'record.json')
+    if osp.exists(record_file):
+        with open(record_file) as f:
+            return json.load(f)
+    os.makedirs(work_dir, exist_ok=True)
+    options = [f'randomness.seed={seed}'] + list(args.cfg_options)
+    if args.ann_file:
+        options += [f'{loader}.dataset.ann_file={args.ann_file}'
+                    for loader in ('train_dataloader', 'val_dataloader',
+                                   'test_dataloader')]
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    log = open(osp.join(work_dir, 'benchmark.log'), 'w')
+    start = time.time()
+    subprocess.run([mim(), 'train', 'mmaction', config, '--work-dir',
+                    work_dir, '--cfg-options', *options], check=True,
+                   stdout=log, stderr=subprocess.STDOUT, env=env)
+    train_seconds = time.time() - start
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    dump = osp.join(work_dir, 'test_predictions.pkl')
+    subprocess.run([mim(), 'test', 'mmaction', config, '--checkpoint',
+                    checkpoint, '--work-dir', work_dir, '--dump', dump,
+                    '--cfg-options', *options], check=True, stdout=log,
+                   stderr=subprocess.STDOUT, env=env)
+    scores, labels = load_dump(dump)
+    record = dict(arm=arm, seed=seed, config=config, checkpoint=checkpoint,
+                  train_seconds=train_seconds, threads=threads,
+                  **accuracies(scores, labels))
+    with open(record_file, 'w') as f:
+        json.dump(record, f, indent=1)
+    return record
+
+
+def load_dump(path):
+    """(scores (N, C), labels (N,)) from an mmaction ``--dump`` pickle."""
+    with open(path, 'rb') as f:
+        samples = pickle.load(f)
+    scores = np.stack([np.asarray(s['pred_score']) for s in samples])
+    labels = np.array([int(np.asarray(s['gt_label']).reshape(-1)[0])
+                       for s in samples])
+    return scores, labels
+
+
+def accuracies(scores, labels):
+    preds = scores.argmax(axis=1)
+    classes = np.arange(scores.shape[1])
+    per_class = [float((preds[labels == c] == c).mean())
+                 if (labels == c).any() else float('nan') for c in classes]
+    return dict(top1=float((preds == labels).mean()),
+                mean_class=float(np.nanmean(per_class)),
+                per_class=per_class, num_samples=int(len(labels)))
+
+
+def device_name():
+    try:
+        import torch
+        if torch.cuda.is_available():
+            return torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    return f'CPU ({platform.machine()}, {os.cpu_count()} cores)'
+
+
+def mean_std(values):
+    values = [100 * v for v in values]
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f'{statistics.mean(values):.2f} ± {std:.2f}'
+
+
+def table(records, args):
+    arms = ('baseline', 'aclnet')
+    by_arm = {arm: sorted((r for r in records if r['arm'] == arm),
+                          key=lambda r: r['seed']) for arm in arms}
+    lines = [
+        f'Device: {device_name()}; seeds {args.seeds}; '
+        f'test set: {by_arm["baseline"][0]["num_samples"]} clips.', '',
+        '| arm | config | top-1 (%) | mean class (%) | per seed top-1 (%) '
+        '| train time per run (min) |', '| --- | --- | --- | --- | --- | --- |'
+    ]
+    for arm in arms:
+        rs = by_arm[arm]
+        lines.append(
+            f'| {arm} | `{osp.basename(rs[0]["config"])}` | '
+            f'{mean_std([r["top1"] for r in rs])} | '
+            f'{mean_std([r["mean_class"] for r in rs])} | '
+            + ', '.join(f'{100 * r["top1"]:.1f}' for r in rs) +
+            f' | {statistics.mean(r["train_seconds"] for r in rs) / 60:.1f} |')
+    diffs = [100 * (a['top1'] - b['top1'])
+             for a, b in zip(by_arm['aclnet'], by_arm['baseline'])]
+    lines += ['', 'Paired top-1 difference (ACLNet - baseline) per seed: '
+              + ', '.join(f'{d:+.1f}' for d in diffs)
+              + f' (mean {statistics.mean(diffs):+.2f})', '']
+    num_classes = len(by_arm['baseline'][0]['per_class'])
+    names = args.class_names or [str(c) for c in range(num_classes)]
+    lines += ['| class | baseline (%) | ACLNet (%) | difference |',
+              '| --- | --- | --- | --- |']
+    for c in range(num_classes):
+        b = statistics.mean(r['per_class'][c] for r in by_arm['baseline'])
+        a = statistics.mean(r['per_class'][c] for r in by_arm['aclnet'])
+        lines.append(f'| {names[c]} | {100 * b:.1f} | {100 * a:.1f} | '
+                     f'{100 * (a - b):+.1f} |')
+    lines += ['', f'Logs and checkpoints: `{args.work_dir}/<arm>_seed<seed>/`']
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.makedirs(args.work_dir, exist_ok=True)
+    threads = max(1, (os.cpu_count() or 1) // args.jobs)
+    jobs = [(arm, config, seed) for seed in args.seeds
+            for arm, config in (('baseline', args.baseline),
+                                ('aclnet', args.aclnet))]
+    with ThreadPoolExecutor(args.jobs) as pool:
+        records = list(pool.map(
+            lambda job: run_one(*job, args, threads), jobs))
+    text = table(records, args)
+    print(text)
+    with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
+        f.write(text + '\n')
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(records, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
