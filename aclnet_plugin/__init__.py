@@ -12,6 +12,7 @@ _apply_compat()
 
 from .engine import *  # noqa: E402,F401,F403
 from .models import *  # noqa: E402,F401,F403
+from .datasets import *  # noqa: E402,F401,F403
 from .version import __version__  # noqa: E402
 
 __all__ = [

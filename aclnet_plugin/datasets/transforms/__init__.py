@@ -1,0 +1,16 @@
+"""Skeleton transforms PySKL has and mmaction2 1.2.0 lacks.
+
+Registered in mmaction's ``TRANSFORMS``. (PySKL's ``UniformSample`` is
+deliberately not registered: mmaction's ``UniformSampleFrames`` does its
+job.)
+"""
+from .center_on_joint import CenterOnJoint
+from .coco17_to_20 import Coco17To20
+from .limb_drop import LimbDrop
+from .random_rot import RandomRot
+from .skeleton_feat import SkeletonFeat
+from .skeleton_flip import SkeletonFlip
+
+__all__ = [
+    'CenterOnJoint', 'Coco17To20', 'LimbDrop', 'RandomRot', 'SkeletonFeat', 'SkeletonFlip'
+]
