@@ -1,12 +1,14 @@
 from .affinity import (affinity_similarity, confusion_neighbors,
                        motion_families)
+from .backbones import CTRGCN
 from .family_temperature import FamilyAwareTemperature
 from .heads import AffinityContrastHead
 from .losses import (AffinityContrastLoss, MarginalContrastLoss,
                      affinity_contrast_loss, marginal_contrast_loss)
 
 __all__ = [
-    'affinity_similarity', 'confusion_neighbors', 'motion_families',
-    'FamilyAwareTemperature', 'AffinityContrastHead', 'AffinityContrastLoss',
-    'MarginalContrastLoss', 'affinity_contrast_loss', 'marginal_contrast_loss'
+    'CTRGCN', 'affinity_similarity', 'confusion_neighbors',
+    'motion_families', 'FamilyAwareTemperature', 'AffinityContrastHead',
+    'AffinityContrastLoss', 'MarginalContrastLoss', 'affinity_contrast_loss',
+    'marginal_contrast_loss'
 ]
