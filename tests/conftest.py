@@ -5,11 +5,14 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 import aclnet_plugin  # noqa: F401  (compat fixes, registration)
 from mmaction.utils import register_all_modules
 
 register_all_modules(init_default_scope=True)
+# Tiny tensors: one thread is faster than two, and immune to a busy machine.
+torch.set_num_threads(1)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(
@@ -69,6 +72,7 @@ def run(cmd, cwd, env=None, timeout=600):
     full_env = dict(os.environ)
     full_env['PYTHONPATH'] = os.pathsep.join(
         [HELPERS, full_env.get('PYTHONPATH', '')])
+    full_env.setdefault('OMP_NUM_THREADS', '1')
     full_env.update(env or {})
     proc = subprocess.run(
         cmd, cwd=cwd, env=full_env, capture_output=True, text=True,

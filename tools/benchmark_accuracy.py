@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import pickle
 import platform
 import statistics
 import subprocess
@@ -25,7 +24,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
+from aclnet_plugin.evaluation import (accuracies, load_dump,
+                                      per_class_accuracy)
 
 
 def parse_args(argv=None):
@@ -76,33 +76,19 @@ def run_one(arm, config, seed, args, threads):
                     checkpoint, '--work-dir', work_dir, '--dump', dump,
                     '--cfg-options', *options], check=True, stdout=log,
                    stderr=subprocess.STDOUT, env=env)
-    scores, labels = load_dump(dump)
     record = dict(arm=arm, seed=seed, config=config, checkpoint=checkpoint,
-                  train_seconds=train_seconds, threads=threads,
-                  **accuracies(scores, labels))
+                  train_seconds=train_seconds, threads=threads, **score(dump))
     with open(record_file, 'w') as f:
         json.dump(record, f, indent=1)
     return record
 
 
-def load_dump(path):
-    """(scores (N, C), labels (N,)) from an mmaction ``--dump`` pickle."""
-    with open(path, 'rb') as f:
-        samples = pickle.load(f)
-    scores = np.stack([np.asarray(s['pred_score']) for s in samples])
-    labels = np.array([int(np.asarray(s['gt_label']).reshape(-1)[0])
-                       for s in samples])
-    return scores, labels
-
-
-def accuracies(scores, labels):
-    preds = scores.argmax(axis=1)
-    classes = np.arange(scores.shape[1])
-    per_class = [float((preds[labels == c] == c).mean())
-                 if (labels == c).any() else float('nan') for c in classes]
-    return dict(top1=float((preds == labels).mean()),
-                mean_class=float(np.nanmean(per_class)),
-                per_class=per_class, num_samples=int(len(labels)))
+def score(dump):
+    scores, labels = load_dump(dump)
+    result = accuracies(scores, labels)
+    return dict(top1=result['top1'], mean_class=result['mean_class'],
+                per_class=per_class_accuracy(scores, labels),
+                num_samples=int(len(labels)))
 
 
 def device_name():

@@ -38,8 +38,9 @@ import pickle
 import sys
 
 import numpy as np
-from mmaction.evaluation.functional import (mean_class_accuracy,
-                                            top_k_accuracy)
+
+from aclnet_plugin.evaluation import accuracies, load_dump  # noqa: F401
+from aclnet_plugin.evaluation.dumps import to_numpy
 
 DEFAULT_WEIGHTS = {6: [2, 2, 2, 1, 1, 1], 4: [2, 2, 1, 1]}
 
@@ -48,80 +49,6 @@ def default_weights(num_streams):
     """2:2:2:1:1:1 for six streams, 2:2:1:1 for four, equal otherwise."""
     return [float(w) for w in DEFAULT_WEIGHTS.get(num_streams,
                                                   [1] * num_streams)]
-
-
-def _to_numpy(value):
-    if hasattr(value, 'detach'):  # torch.Tensor
-        value = value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def _sample_label(label, path, index):
-    label = _to_numpy(label).reshape(-1)
-    if label.size != 1:
-        raise ValueError(
-            f'{path}: sample {index} has gt_label {label.tolist()}; only '
-            'single-label dumps can be fused')
-    return int(label[0])
-
-
-def load_dump(path):
-    """Read one dump; return ``(scores (N, C) float64, labels (N,) int64)``.
-
-    ``labels`` is None for a dump without labels (a plain array of scores).
-    """
-    with open(path, 'rb') as f:
-        data = pickle.load(f)
-    if isinstance(data, np.ndarray) or hasattr(data, 'detach'):
-        scores = _to_numpy(data).astype(np.float64)
-        if scores.ndim != 2:
-            raise ValueError(f'{path}: a score array must be (N, C), got '
-                             f'shape {scores.shape}')
-        return scores, None
-    if not isinstance(data, (list, tuple)) or len(data) == 0:
-        raise ValueError(
-            f'{path}: expected a non-empty list of per-sample predictions '
-            f'(the pickle of `--dump`), got {type(data).__name__}'
-            + (' of length 0' if isinstance(data, (list, tuple)) else ''))
-
-    if not isinstance(data[0], dict) and not hasattr(data[0], 'to_dict'):
-        # mmaction2 0.x `--out`: a list of score vectors, no labels
-        rows = [_to_numpy(row).reshape(-1) for row in data]
-        if len({row.size for row in rows}) != 1:
-            raise ValueError(f'{path}: the score vectors differ in length')
-        return np.stack(rows).astype(np.float64), None
-
-    scores, labels = [], []
-    for index, sample in enumerate(data):
-        if hasattr(sample, 'to_dict'):  # an ActionDataSample pickled as is
-            sample = sample.to_dict()
-        if not isinstance(sample, dict) or 'pred_score' not in sample:
-            raise ValueError(f'{path}: sample {index} has no pred_score; is '
-                             'this the pickle written by `--dump`?')
-        score = sample['pred_score']
-        if isinstance(score, dict):
-            raise ValueError(
-                f'{path}: sample {index} holds a dict of scores '
-                f'({sorted(score)}); pass one score per stream')
-        score = _to_numpy(score).astype(np.float64)
-        while score.ndim > 1 and score.shape[0] == 1:
-            score = score[0]
-        if score.ndim != 1:
-            raise ValueError(f'{path}: sample {index} has pred_score of '
-                             f'shape {score.shape}, expected (num_classes,)')
-        if index and score.shape != scores[0].shape:
-            raise ValueError(
-                f'{path}: sample {index} has {score.shape[0]} class scores, '
-                f'sample 0 has {scores[0].shape[0]}')
-        scores.append(score)
-        if 'gt_label' in sample:
-            labels.append(_sample_label(sample['gt_label'], path, index))
-        elif labels:
-            raise ValueError(f'{path}: sample {index} has no gt_label')
-    if labels and len(labels) != len(scores):
-        raise ValueError(f'{path}: sample 0 has no gt_label, others do')
-    return (np.stack(scores),
-            np.asarray(labels, dtype=np.int64) if labels else None)
 
 
 def load_labels(path):
@@ -142,7 +69,7 @@ def load_labels(path):
                 raise ValueError(f'{path}: this dump holds no gt_label')
         else:
             labels = data
-    labels = _to_numpy(labels)
+    labels = to_numpy(labels)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f'{path}: labels must be a 1-D sequence of ints, '
                          f'got {labels.dtype} of shape {labels.shape}')
@@ -215,20 +142,6 @@ def fuse(scores_list, weights):
     for weight, array in zip(weights, arrays):
         fused += float(weight) * array
     return fused
-
-
-def accuracies(scores, labels):
-    """Top-1, top-5 and mean-class accuracy (fractions), as AccMetric.
-
-    mmaction's mean-class accuracy averages the per-class recall over the
-    classes that occur in the labels or the predictions (a class predicted
-    but absent from the labels counts 0); on a test set holding every
-    class this is the usual mean per-class recall.
-    """
-    labels = [int(x) for x in labels]
-    top1, top5 = top_k_accuracy(scores, labels, (1, 5))
-    return dict(top1=float(top1), top5=float(top5),
-                mean_class=float(mean_class_accuracy(scores, labels)))
 
 
 def default_names(paths):
