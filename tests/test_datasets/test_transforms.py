@@ -448,3 +448,34 @@ def test_coco_pipeline_from_config():
              label=1, start_index=0, modality='Pose', img_shape=(2, 2)))
     assert tuple(packed['inputs'].shape) == (1, 2, 4, 20, 6)
     assert (packed['inputs'][0, 1] == 0).all()  # the padded person
+
+
+class TestRandomScale:
+
+    def test_hand_worked_factors(self, monkeypatch):
+        from aclnet_plugin.datasets.transforms import RandomScale
+        keypoint = np.array([[[[1., 2., 3.], [0., 0., 0.]]]], np.float32)
+        monkeypatch.setattr(np.random, 'rand', lambda: 0.0)
+        monkeypatch.setattr(np.random, 'uniform',
+                            lambda low, high, size: np.array([0.9, 1.1, 1.0]))
+        out = RandomScale(scale=0.1)(dict(keypoint=keypoint))['keypoint']
+        np.testing.assert_allclose(out[0, 0, 0], [0.9, 2.2, 3.0], rtol=1e-6)
+        assert (out[0, 0, 1] == 0).all()  # padded joints stay zero
+        assert keypoint[0, 0, 0, 0] == 1  # input untouched
+
+    def test_score_channel_kept_and_probability(self):
+        from aclnet_plugin.datasets.transforms import RandomScale
+        keypoint = np.random.rand(1, 4, 17, 3).astype(np.float32)
+        out = RandomScale(0.5, num_coords=2)(dict(keypoint=keypoint))
+        np.testing.assert_array_equal(out['keypoint'][..., 2],
+                                      keypoint[..., 2])
+        same = RandomScale(0.5, p=0.)(dict(keypoint=keypoint))['keypoint']
+        np.testing.assert_array_equal(same, keypoint)
+
+    @pytest.mark.parametrize('kwargs, name', [
+        (dict(scale=1.0), 'scale'), (dict(scale=-0.1), 'scale'),
+        (dict(p=2), 'p'), (dict(num_coords=4), 'num_coords')])
+    def test_bad_arguments(self, kwargs, name):
+        from aclnet_plugin.datasets.transforms import RandomScale
+        with pytest.raises(ValueError, match=name):
+            RandomScale(**kwargs)

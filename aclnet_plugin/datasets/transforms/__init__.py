@@ -8,9 +8,11 @@ from .center_on_joint import CenterOnJoint
 from .coco17_to_20 import Coco17To20
 from .limb_drop import LimbDrop
 from .random_rot import RandomRot
+from .random_scale import RandomScale
 from .skeleton_feat import SkeletonFeat
 from .skeleton_flip import SkeletonFlip
 
 __all__ = [
-    'CenterOnJoint', 'Coco17To20', 'LimbDrop', 'RandomRot', 'SkeletonFeat', 'SkeletonFlip'
+    'CenterOnJoint', 'Coco17To20', 'LimbDrop', 'RandomRot', 'RandomScale',
+    'SkeletonFeat', 'SkeletonFlip'
 ]
