@@ -13,6 +13,11 @@ custom_imports = dict(
 
 ann_file = 'data/skeleton/nw_ucla_3d.pkl'
 num_classes = 10
+class_names = [
+    'pick up with one hand', 'pick up with two hands', 'drop trash',
+    'walk around', 'sit down', 'stand up', 'donning', 'doffing', 'throw',
+    'carry'
+]
 clip_len = 52
 max_epochs = 40  # no RepeatDataset: runner epochs are data epochs
 # Method fitted to 10 classes and 40 epochs:
@@ -137,9 +142,7 @@ custom_hooks = [
     dict(
         type='MotionFamilyHook',
         start_epoch=family_start_epoch,
-        class_names=['pick up with one hand', 'pick up with two hands',
-                     'drop trash', 'walk around', 'sit down', 'stand up',
-                     'donning', 'doffing', 'throw', 'carry'])
+        class_names=class_names)
 ]
 default_hooks = dict(
     checkpoint=dict(interval=10, max_keep_ckpts=1),
