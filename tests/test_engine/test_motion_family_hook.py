@@ -147,3 +147,36 @@ def test_bad_label_names_file_sample_and_field(tmp_path):
     check_dataset_labels(Dataset([0, 1, 2, 3]), 4)  # fine
     with pytest.raises(ValueError, match='sample 0'):
         check_dataset_labels(Dataset([-1]), 4)
+
+
+class SerializedDataset(Dataset):
+    """As an mmengine dataset after serialisation: empty data_list."""
+
+    def __init__(self, labels):
+        super().__init__(labels)
+        self._infos, self.data_list = self.data_list, []
+
+    def __len__(self):
+        return len(self._infos)
+
+    def get_data_info(self, index):
+        return self._infos[index]
+
+
+def test_bad_label_caught_per_batch_in_serialized_dataset(tmp_path):
+    from mmaction.structures import ActionDataSample
+    runner = make_runner(confused_head(), tmp_path)
+    runner.train_dataloader.dataset = SerializedDataset([0, 1, 7, 2])
+    hook = MotionFamilyHook()
+    hook.before_train(runner)  # nothing visible yet: no error
+    good = dict(data_samples=[ActionDataSample().set_gt_label(y)
+                              for y in (0, 3)])
+    hook.before_train_iter(runner, 0, good)
+    bad = dict(data_samples=[ActionDataSample().set_gt_label(y)
+                             for y in (0, 7)])
+    with pytest.raises(ValueError) as info:
+        hook.before_train_iter(runner, 1, bad)
+    message = str(info.value)
+    assert "sample 2 (frame_dir='clip2')" in message
+    assert '"label" = 7' in message
+    MotionFamilyHook(check_labels=False).before_train_iter(runner, 1, bad)

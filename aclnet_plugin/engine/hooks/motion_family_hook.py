@@ -5,6 +5,7 @@ import os
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
+import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -101,10 +102,35 @@ class MotionFamilyHook(Hook):
     def before_train(self, runner) -> None:
         head = self.find_head(runner)
         head.family_hook_attached = True
+        self._num_classes = head.num_classes
         dataset = runner.train_dataloader.dataset
         if self.check_labels:
             check_dataset_labels(dataset, head.num_classes)
         self._names = self._resolve_class_names(dataset, head.num_classes)
+
+    def before_train_iter(self, runner, batch_idx: int,
+                          data_batch=None) -> None:
+        """Check the batch's labels while they are still on the CPU.
+
+        Catches what :meth:`before_train` cannot see in serialised datasets,
+        before a GPU reports an out-of-range label as an opaque device
+        assert. Labels not on the CPU are not checked (no synchronisation).
+        """
+        if not self.check_labels or not isinstance(data_batch, dict):
+            return
+        samples = data_batch.get('data_samples') or []
+        labels = [s.gt_label for s in samples if 'gt_label' in s]
+        if not labels or any(t.device.type != 'cpu' for t in labels):
+            return
+        labels = torch.cat([t.reshape(-1) for t in labels])
+        num_classes = self._num_classes
+        if labels.is_floating_point() or labels.min() < 0 \
+                or labels.max() >= num_classes:
+            dataset = runner.train_dataloader.dataset
+            check_dataset_labels(dataset, num_classes, scan_serialized=True)
+            raise ValueError(
+                f'training batch {batch_idx} holds labels outside [0, '
+                f'{num_classes}): {sorted(set(labels.tolist()))}')
 
     def before_train_epoch(self, runner) -> None:
         self.find_head(runner).collect_confusion = self.is_collecting(
@@ -181,18 +207,25 @@ class MotionFamilyHook(Hook):
                 json.dump(record, f, indent=1)
 
 
-def check_dataset_labels(dataset, num_classes: int) -> None:
+def check_dataset_labels(dataset, num_classes: int,
+                         scan_serialized: bool = False) -> None:
     """Raise a clear error naming the file and sample of a bad label.
 
     Looks through ``RepeatDataset``/``ConcatDataset`` wrappers to the
-    datasets' ``data_list`` entries (PySKL annotations).
+    annotations (PySKL ``label`` fields). mmengine datasets serialise their
+    annotations by default and empty ``data_list``; those are read sample by
+    sample only when ``scan_serialized`` (slow on large sets).
     """
     for inner in _leaf_datasets(dataset):
-        data_list = getattr(inner, 'data_list', None)
-        if data_list is None:
+        data_list = getattr(inner, 'data_list', None) or []
+        if data_list:
+            infos = enumerate(data_list)
+        elif scan_serialized and hasattr(inner, 'get_data_info'):
+            infos = ((i, inner.get_data_info(i)) for i in range(len(inner)))
+        else:
             continue
         ann_file = getattr(inner, 'ann_file', '?')
-        for index, info in enumerate(data_list):
+        for index, info in infos:
             label = info.get('label')
             if label is None:
                 continue

@@ -1,0 +1,13 @@
+# ACLNet on NTU RGB+D 60, cross-subject, k-bone (joint minus its grandparent)
+# stream, with a CTR-GCN backbone (aclnet_plugin): the ST-GCN++ config of this
+# stream with the backbone swapped; its output has 256 channels too. Written by
+# tools/misc/generate_configs.py.
+_base_ = './aclnet_stgcnpp_8xb16-kbone-u100-150e_ntu60-xsub-keypoint-3d.py'
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='CTRGCN',
+        in_channels=3,
+        base_channels=64,
+        graph_cfg=dict(layout='nturgb+d', mode='spatial')))

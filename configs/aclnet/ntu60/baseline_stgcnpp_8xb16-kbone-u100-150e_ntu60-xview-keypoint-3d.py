@@ -1,0 +1,14 @@
+# Baseline for ACLNet on NTU RGB+D 60, cross-view, ST-GCN++, k-bone (joint
+# minus its grandparent) stream: the ACLNet config beside this file with the
+# stock GCNHead (no projection, no contrastive losses) and no MotionFamilyHook;
+# data, backbone and schedule are the same. Written by
+# tools/misc/generate_configs.py.
+_base_ = './aclnet_stgcnpp_8xb16-kbone-u100-150e_ntu60-xview-keypoint-3d.py'
+
+model = dict(
+    cls_head=dict(
+        _delete_=True,
+        type='GCNHead',
+        num_classes=60,
+        in_channels=256))
+custom_hooks = []
