@@ -86,3 +86,25 @@ def test_mixed_precision_fp16_on_gpu():
     for key in ('loss_cls', 'loss_inter', 'loss_intra'):
         assert torch.isfinite(losses[key]), key
     assert losses['loss_intra'].dtype == torch.float32
+
+
+def test_whole_recognizer_step_makes_no_host_sync(monkeypatch):
+    """Backbone + head forward and backward: no .item()/.cpu()/tensor bool."""
+    model = build('stgcnpp')
+    head = model.cls_head
+    head.collect_confusion = True
+    head.family_mask[0, 1] = head.family_mask[1, 0] = 1
+    inputs, data = batch()
+
+    def forbidden(name):
+        def fail(*args, **kwargs):
+            raise AssertionError(f'host synchronisation: Tensor.{name}')
+        return fail
+
+    for name in ('item', 'cpu', 'tolist', 'numpy', '__bool__', '__int__',
+                 '__float__'):
+        monkeypatch.setattr(torch.Tensor, name, forbidden(name))
+    losses = model(inputs, data, mode='loss')
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    monkeypatch.undo()
+    assert torch.isfinite(losses['loss_intra'])
