@@ -479,3 +479,22 @@ class TestRandomScale:
         from aclnet_plugin.datasets.transforms import RandomScale
         with pytest.raises(ValueError, match=name):
             RandomScale(**kwargs)
+
+
+def test_nw_ucla_flip_and_limb_drop():
+    """The 20-joint Kinect v1 layout works with flips and limb drop."""
+    keypoint = np.random.RandomState(1).randn(1, 3, 20, 3).astype(np.float32)
+    flipped = SkeletonFlip(layout='nw-ucla', p=1.0)(
+        dict(keypoint=keypoint.copy()))['keypoint']
+    # left shoulder (0-based 4) <-> right shoulder (8), x mirrored
+    np.testing.assert_array_equal(flipped[..., 8, 1:], keypoint[..., 4, 1:])
+    np.testing.assert_array_equal(flipped[..., 8, 0], -keypoint[..., 4, 0])
+    np.testing.assert_array_equal(flipped[..., 1, 0], -keypoint[..., 1, 0])
+    dropped = LimbDrop(layout='nw-ucla', limbs=['left_arm'], p=1.0)(
+        dict(keypoint=keypoint.copy()))['keypoint']
+    left_arm = list(get_layout('nw-ucla').limbs['left_arm'])
+    assert set(range(4, 8)) <= set(left_arm)
+    assert (dropped[:, :, left_arm] == 0).all()
+    others = [j for j in range(20) if j not in left_arm]
+    np.testing.assert_array_equal(dropped[:, :, others],
+                                  keypoint[:, :, others])
