@@ -143,6 +143,34 @@ def time_steps(models, args, device):
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
+def time_head_steps(models, args, device):
+    """Median seconds of the head alone: loss forward + backward.
+
+    On fixed backbone features, so that the head's own cost is measured
+    without the backbone's run-to-run noise.
+    """
+    generator = torch.Generator().manual_seed(2)
+    channels = args.base_channels * 4
+    feats = torch.randn(args.batch_size, 2, channels, args.clip_len // 4, 25,
+                        generator=generator).to(device)
+    data = make_batch(args, device)[1]
+    times = {name: [] for name in models}
+    names = list(models)
+    for repeat in range(5 * (args.warmup + args.repeats)):
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
+            head = models[name].cls_head
+            x = feats.clone().requires_grad_()
+            synchronize(device)
+            start = time.perf_counter()
+            losses = head.loss(x, data)
+            sum(v for k, v in losses.items() if 'loss' in k).backward()
+            synchronize(device)
+            if repeat >= 5 * args.warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
 def peak_step_memory(model, args, device):
     """Peak bytes held during one training step (params, grads, activations).
 
@@ -202,6 +230,7 @@ def run(args):
     device = torch.device(args.device)
     models = build_models(args, device)
     steps = time_steps(models, args, device)
+    heads = time_head_steps(models, args, device)
     stock = steps['stock GCNHead']
     result = dict(
         device=(torch.cuda.get_device_name(device) if device.type == 'cuda'
@@ -214,6 +243,12 @@ def run(args):
                    warmup=args.warmup),
         step_seconds=steps,
         step_ratio={name: t / stock for name, t in steps.items()},
+        head_step_seconds=heads,
+        # the step ratio implied by the head's own extra cost: less noisy
+        # than the full-step ratio on a busy CPU
+        head_overhead_ratio={
+            name: 1 + (t - heads['stock GCNHead']) / stock
+            for name, t in heads.items()},
         family_update_seconds=time_family_updates(
             args.family_classes, device, args.repeats),
         head_buffer_bytes={name: buffer_bytes(m.cls_head)
@@ -232,14 +267,17 @@ def print_table(result):
           f'{setup["batch_size"]}, {setup["clip_len"]} frames, '
           f'{setup["num_classes"]} classes; median of {setup["repeats"]} '
           f'interleaved steps after {setup["warmup"]} warm-up\n')
-    print(f'| head | step (ms) | ratio | head buffers (KiB) | head params '
-          '| peak step memory (MiB) |')
-    print('| --- | --- | --- | --- | --- | --- |')
+    print('| head | step (ms) | step ratio | head alone (ms) | ratio from '
+          'head cost | head buffers (KiB) | head params | peak step memory '
+          '(MiB) |')
+    print('| --- | --- | --- | --- | --- | --- | --- | --- |')
     for name, seconds in result['step_seconds'].items():
         peak = result['peak_step_bytes'][name]
         peak = '-' if peak is None else f'{peak / 2**20:.1f}'
         print(f'| {name} | {1e3 * seconds:.1f} | '
               f'{result["step_ratio"][name]:.3f} | '
+              f'{1e3 * result["head_step_seconds"][name]:.2f} | '
+              f'{result["head_overhead_ratio"][name]:.4f} | '
               f'{result["head_buffer_bytes"][name] / 1024:.1f} | '
               f'{result["head_parameters"][name]} | {peak} |')
     print('\n| classes | family update (ms) |')
