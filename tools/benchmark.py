@@ -140,7 +140,13 @@ def time_steps(models, args, device):
             synchronize(device)
             if repeat >= args.warmup:
                 times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    medians = {name: statistics.median(ts) for name, ts in times.items()}
+    # ratio of each round to the stock step of the same round, then the
+    # median: pairing cancels the machine's slow drifts
+    stock = times[names[0]]
+    paired = {name: statistics.median(t / s for t, s in zip(ts, stock))
+              for name, ts in times.items()}
+    return medians, paired
 
 
 def time_head_steps(models, args, device):
@@ -229,7 +235,7 @@ def run(args):
     register_all_modules(init_default_scope=True)
     device = torch.device(args.device)
     models = build_models(args, device)
-    steps = time_steps(models, args, device)
+    steps, paired = time_steps(models, args, device)
     heads = time_head_steps(models, args, device)
     stock = steps['stock GCNHead']
     result = dict(
@@ -243,6 +249,7 @@ def run(args):
                    warmup=args.warmup),
         step_seconds=steps,
         step_ratio={name: t / stock for name, t in steps.items()},
+        paired_step_ratio=paired,
         head_step_seconds=heads,
         # the step ratio implied by the head's own extra cost: less noisy
         # than the full-step ratio on a busy CPU
@@ -267,15 +274,16 @@ def print_table(result):
           f'{setup["batch_size"]}, {setup["clip_len"]} frames, '
           f'{setup["num_classes"]} classes; median of {setup["repeats"]} '
           f'interleaved steps after {setup["warmup"]} warm-up\n')
-    print('| head | step (ms) | step ratio | head alone (ms) | ratio from '
-          'head cost | head buffers (KiB) | head params | peak step memory '
-          '(MiB) |')
-    print('| --- | --- | --- | --- | --- | --- | --- | --- |')
+    print('| head | step (ms) | step ratio | paired step ratio | head alone '
+          '(ms) | ratio from head cost | head buffers (KiB) | head params '
+          '| peak step memory (MiB) |')
+    print('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
     for name, seconds in result['step_seconds'].items():
         peak = result['peak_step_bytes'][name]
         peak = '-' if peak is None else f'{peak / 2**20:.1f}'
         print(f'| {name} | {1e3 * seconds:.1f} | '
               f'{result["step_ratio"][name]:.3f} | '
+              f'{result["paired_step_ratio"][name]:.3f} | '
               f'{1e3 * result["head_step_seconds"][name]:.2f} | '
               f'{result["head_overhead_ratio"][name]:.4f} | '
               f'{result["head_buffer_bytes"][name] / 1024:.1f} | '
