@@ -3,20 +3,28 @@
 Importing the package applies the stack's compatibility fixes (see
 :mod:`aclnet_plugin.compat`) and registers the components in mmaction's
 registries: ``AffinityContrastHead``, ``AffinityContrastLoss``,
-``MarginalContrastLoss``, ``FamilyAwareTemperature`` (MODELS) and
-``MotionFamilyHook`` (HOOKS).
+``MarginalContrastLoss``, ``FamilyAwareTemperature``, ``CTRGCN`` (MODELS),
+``MotionFamilyHook`` (HOOKS) and the skeleton transforms (TRANSFORMS).
 """
 from .compat import apply_all as _apply_compat
 
 _apply_compat()
 
-from .engine import *  # noqa: E402,F401,F403
-from .models import *  # noqa: E402,F401,F403
-from .datasets import *  # noqa: E402,F401,F403
+# Imported for their registration as much as for their names.
+from .datasets import (CenterOnJoint, Coco17To20, LimbDrop,  # noqa: E402
+                       RandomRot, RandomScale, SkeletonFeat, SkeletonFlip,
+                       get_layout, register_layout)
+from .engine import MotionFamilyHook  # noqa: E402
+from .models import (CTRGCN, AffinityContrastHead,  # noqa: E402
+                     AffinityContrastLoss, FamilyAwareTemperature,
+                     MarginalContrastLoss, affinity_similarity,
+                     motion_families)
 from .version import __version__  # noqa: E402
 
 __all__ = [
     '__version__', 'AffinityContrastHead', 'AffinityContrastLoss',
     'MarginalContrastLoss', 'FamilyAwareTemperature', 'MotionFamilyHook',
-    'affinity_similarity', 'motion_families'
+    'CTRGCN', 'affinity_similarity', 'motion_families', 'CenterOnJoint',
+    'Coco17To20', 'LimbDrop', 'RandomRot', 'RandomScale', 'SkeletonFeat',
+    'SkeletonFlip', 'get_layout', 'register_layout'
 ]

@@ -12,7 +12,6 @@ memory of the head.
     python tools/benchmark.py --quick             # seconds; what the tests run
 """
 import argparse
-import copy
 import json
 import platform
 import statistics

@@ -2,7 +2,6 @@
 import json
 import os.path as osp
 
-import pytest
 import torch
 
 from conftest import bin_path, dump_config, run, tiny_config

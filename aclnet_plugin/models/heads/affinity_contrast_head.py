@@ -1,5 +1,5 @@
 """The ACLNet head: GCNHead plus affinity and marginal contrastive learning."""
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Tuple, Union
 
 import torch
 import torch.nn.functional as F
