@@ -86,6 +86,9 @@ class Benchmark(NamedTuple):
     num_person: int = 2
     kpfile_dir: Optional[str] = None  # Kinetics: per-video keypoint files
     save_best: str = 'auto'
+    # another split of the same data: this split's joint config inherits
+    # that benchmark's complete config and changes only the splits
+    split_of: Optional[str] = None
     # paragraphs for the header; a paragraph starting with '$ ' is a command
     notes: Tuple[str, ...] = ()
 
@@ -113,7 +116,7 @@ BENCHMARKS = [
         dim='3d', memory_size=512, memory_note=NTU60_MEMORY,
         alias='ntu60_xsub', paper='93.6; joint stream 91.44', ctrgcn=True),
     Benchmark(
-        key='ntu60-xview', folder='ntu60',
+        key='ntu60-xview', split_of='ntu60-xsub', folder='ntu60',
         title='NTU RGB+D 60, cross-view', ann_file='ntu60_3danno.pkl',
         num_classes=60, train_split='xview_train', val_split='xview_val',
         dim='3d', memory_size=512, memory_note=NTU60_MEMORY,
@@ -125,7 +128,7 @@ BENCHMARKS = [
         dim='3d', memory_size=1024, memory_note=NTU120_MEMORY,
         alias='ntu120_xsub', paper='90.7', ctrgcn=True),
     Benchmark(
-        key='ntu120-xset', folder='ntu120',
+        key='ntu120-xset', split_of='ntu120-xsub', folder='ntu120',
         title='NTU RGB+D 120, cross-setup', ann_file='ntu120_3danno.pkl',
         num_classes=120, train_split='xset_train', val_split='xset_val',
         dim='3d', memory_size=1024, memory_note=NTU120_MEMORY,
@@ -165,7 +168,7 @@ BENCHMARKS = [
         memory_note=PKU_MEMORY, alias='pku_mmd_xsub', paper='97.3',
         notes=PKU_NOTES),
     Benchmark(
-        key='pku-mmd-xview', folder='pku_mmd',
+        key='pku-mmd-xview', split_of='pku-mmd-xsub', folder='pku_mmd',
         title='PKU-MMD phase 1 (51 actions), cross-view',
         ann_file='pku_mmd_3d.pkl', num_classes=51, train_split='xview_train',
         val_split='xview_val', dim='3d', memory_size=512,
@@ -490,6 +493,23 @@ def full_config(bm: Benchmark) -> str:
     return text
 
 
+def split_config(bm: Benchmark) -> str:
+    """ACLNet, ST-GCN++, joint, another split: the first split's config."""
+    first = next(other for other in BENCHMARKS if other.key == bm.split_of)
+    base = config_name('aclnet', 'stgcnpp', 'joint', first)
+    text = _wrap(
+        f'ACLNet on {bm.title}, ST-GCN++, joint stream: the config of '
+        f'{first.title} with the {bm.train_split} / {bm.val_split} splits. '
+        'The other streams and variants of this split inherit it. Written '
+        'by tools/misc/generate_configs.py.')
+    text += f"_base_ = './{base}'\n\n"
+    text += ('train_dataloader = dict(dataset=dict(dataset=dict('
+             f"split='{bm.train_split}')))\n")
+    text += f"val_dataloader = dict(dataset=dict(split='{bm.val_split}'))\n"
+    text += f"test_dataloader = dict(dataset=dict(split='{bm.val_split}'))\n"
+    return text
+
+
 def stream_config(bm: Benchmark, stream: str) -> str:
     """ACLNet, ST-GCN++, another stream: the joint config's data changed."""
     base = config_name('aclnet', 'stgcnpp', 'joint', bm)
@@ -565,7 +585,8 @@ def all_configs() -> Dict[str, str]:
                 if backbone == 'ctrgcn':
                     files[path] = ctrgcn_config(bm, stream)
                 elif stream == 'joint':
-                    files[path] = full_config(bm)
+                    files[path] = (split_config(bm) if bm.split_of else
+                                   full_config(bm))
                 else:
                     files[path] = stream_config(bm, stream)
                 files[config_path('baseline', backbone, stream, bm)] = \
