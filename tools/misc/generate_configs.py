@@ -314,20 +314,19 @@ def _header(bm: Benchmark, path: str) -> str:
     return text
 
 
-def full_config(bm: Benchmark) -> str:
-    """The complete config: ACLNet, ST-GCN++, joint stream."""
-    path = config_path('aclnet', 'stgcnpp', 'joint', bm)
+SCHEDULE_BASE = '_base_/schedule_sgd_150e.py'
+
+
+def schedule_config() -> str:
+    """The schedule, optimiser and hooks every complete config shares."""
     paper_epochs = REPEAT_TIMES * MAX_EPOCHS
     start = FAMILY_START_EPOCH
-    text = _header(bm, path)
+    text = _wrap(
+        "ACLNet's training schedule from the paper, shared by the complete "
+        'benchmark configs (which set model and data): SGD, cosine, 150 '
+        'epochs, Motion Families from epoch 30. Written by '
+        'tools/misc/generate_configs.py.')
     text += "_base_ = 'mmaction::_base_/default_runtime.py'\n\n"
-    text += ("custom_imports = dict(imports=['aclnet_plugin'], "
-             'allow_failed_imports=False)\n\n')
-    text += f"ann_file = 'data/skeleton/{bm.ann_file}'\n"
-    if bm.kpfile_dir:
-        text += f"kpfile_dir = 'data/skeleton/{bm.kpfile_dir}'\n"
-    text += f'num_classes = {bm.num_classes}\n'
-    text += f'clip_len = {CLIP_LEN}\n'
     text += _wrap(
         f"Schedule: the paper's {paper_epochs} epochs are {MAX_EPOCHS} "
         f'runner epochs over RepeatDataset(times={REPEAT_TIMES}) '
@@ -346,6 +345,72 @@ def full_config(bm: Benchmark) -> str:
         f'loss acts from runner epoch {start + 1} (paper epoch '
         f'{start * REPEAT_TIMES + 1}) on.')
     text += f'family_start_epoch = {start}\n\n'
+    text += _wrap('Logs acc/top1, acc/top5 and acc/mean1 (mean-class '
+                  'accuracy).')
+    text += "val_evaluator = [dict(type='AccMetric')]\n"
+    text += 'test_evaluator = val_evaluator\n\n'
+
+    text += 'train_cfg = dict(\n'
+    text += "    type='EpochBasedTrainLoop',\n"
+    text += '    max_epochs=max_epochs,\n'
+    text += '    val_begin=1,\n'
+    text += '    val_interval=1)\n'
+    text += "val_cfg = dict(type='ValLoop')\n"
+    text += "test_cfg = dict(type='TestLoop')\n\n"
+    text += 'param_scheduler = [\n'
+    text += '    dict(\n'
+    text += "        type='CosineAnnealingLR',\n"
+    text += '        eta_min=0,\n'
+    text += '        T_max=max_epochs,\n'
+    text += '        by_epoch=True,\n'
+    text += '        convert_to_iter_based=True)\n'
+    text += ']\n'
+    total = GPUS * BATCH
+    lr = LR_PER_64 * total / 64
+    text += _wrap(
+        'The paper: SGD with nesterov momentum 0.9, weight decay 5e-4, lr '
+        f'{LR_PER_64} for a batch of 64, scaled linearly: {GPUS} GPUs x '
+        f'{BATCH} = {total} -> lr {lr:g}. With another total batch add '
+        f'--auto-scale-lr (lr x batch / {total}) or set the lr.')
+    text += 'optim_wrapper = dict(\n'
+    text += '    optimizer=dict(\n'
+    text += "        type='SGD',\n"
+    text += f'        lr={lr:g},\n'
+    text += '        momentum=0.9,\n'
+    text += '        weight_decay=0.0005,\n'
+    text += '        nesterov=True))\n'
+    text += f'auto_scale_lr = dict(enable=False, base_batch_size={total})\n\n'
+
+    text += _wrap(
+        'Counts confusions and recomputes the Motion Families, in runner '
+        'epochs (see family_start_epoch). Class names for its log and JSON: '
+        '--cfg-options custom_hooks.0.class_names=FILE (one name a line).')
+    text += 'custom_hooks = [\n'
+    text += ("    dict(type='MotionFamilyHook', "
+             'start_epoch=family_start_epoch)\n')
+    text += ']\n'
+    text += 'default_hooks = dict(\n'
+    text += ('    checkpoint=dict(interval=1, max_keep_ckpts=3, '
+             "save_best='auto'),\n")
+    text += '    logger=dict(interval=100))\n'
+    return text
+
+
+def full_config(bm: Benchmark) -> str:
+    """The complete config: ACLNet, ST-GCN++, joint stream."""
+    path = config_path('aclnet', 'stgcnpp', 'joint', bm)
+    paper_epochs = REPEAT_TIMES * MAX_EPOCHS
+    start = FAMILY_START_EPOCH
+    text = _header(bm, path)
+    text += f"_base_ = '../{SCHEDULE_BASE}'\n\n"
+    text += ("custom_imports = dict(imports=['aclnet_plugin'], "
+             'allow_failed_imports=False)\n\n')
+    text += f"ann_file = 'data/skeleton/{bm.ann_file}'\n"
+    if bm.kpfile_dir:
+        text += f"kpfile_dir = 'data/skeleton/{bm.kpfile_dir}'\n"
+    text += f'num_classes = {bm.num_classes}\n'
+    text += f'clip_len = {CLIP_LEN}\n'
+    text += '\n'
 
     if bm.dim == '3d':
         graph = "dict(layout='nturgb+d', mode='spatial')"
@@ -430,7 +495,7 @@ def full_config(bm: Benchmark) -> str:
     text += "    sampler=dict(type='DefaultSampler', shuffle=True),\n"
     text += '    dataset=dict(\n'
     text += "        type='RepeatDataset',\n"
-    text += '        times=repeat_times,\n'
+    text += '        times={{_base_.repeat_times}},\n'
     text += f'        dataset={train_ds}'
     for name, pipeline, batch in (('val', 'val_pipeline', BATCH),
                                   ('test', 'test_pipeline', 4)):
@@ -442,54 +507,10 @@ def full_config(bm: Benchmark) -> str:
         text += "    sampler=dict(type='DefaultSampler', shuffle=False),\n"
         text += f'    dataset={ds}'
     text += '\n'
-    text += _wrap('Logs acc/top1, acc/top5 and acc/mean1 (mean-class '
-                  'accuracy).')
-    text += "val_evaluator = [dict(type='AccMetric')]\n"
-    text += 'test_evaluator = val_evaluator\n\n'
-
-    text += 'train_cfg = dict(\n'
-    text += "    type='EpochBasedTrainLoop',\n"
-    text += '    max_epochs=max_epochs,\n'
-    text += '    val_begin=1,\n'
-    text += '    val_interval=1)\n'
-    text += "val_cfg = dict(type='ValLoop')\n"
-    text += "test_cfg = dict(type='TestLoop')\n\n"
-    text += 'param_scheduler = [\n'
-    text += '    dict(\n'
-    text += "        type='CosineAnnealingLR',\n"
-    text += '        eta_min=0,\n'
-    text += '        T_max=max_epochs,\n'
-    text += '        by_epoch=True,\n'
-    text += '        convert_to_iter_based=True)\n'
-    text += ']\n'
-    total = GPUS * BATCH
-    lr = LR_PER_64 * total / 64
-    text += _wrap(
-        'The paper: SGD with nesterov momentum 0.9, weight decay 5e-4, lr '
-        f'{LR_PER_64} for a batch of 64, scaled linearly: {GPUS} GPUs x '
-        f'{BATCH} = {total} -> lr {lr:g}. With another total batch add '
-        f'--auto-scale-lr (lr x batch / {total}) or set the lr.')
-    text += 'optim_wrapper = dict(\n'
-    text += '    optimizer=dict(\n'
-    text += "        type='SGD',\n"
-    text += f'        lr={lr:g},\n'
-    text += '        momentum=0.9,\n'
-    text += '        weight_decay=0.0005,\n'
-    text += '        nesterov=True))\n'
-    text += f'auto_scale_lr = dict(enable=False, base_batch_size={total})\n\n'
-
-    text += _wrap(
-        'Counts confusions and recomputes the Motion Families, in runner '
-        'epochs (see family_start_epoch). Class names for its log and JSON: '
-        '--cfg-options custom_hooks.0.class_names=FILE (one name a line).')
-    text += 'custom_hooks = [\n'
-    text += ("    dict(type='MotionFamilyHook', "
-             'start_epoch=family_start_epoch)\n')
-    text += ']\n'
-    text += 'default_hooks = dict(\n'
-    text += ('    checkpoint=dict(interval=1, max_keep_ckpts=3, '
-             f"save_best='{bm.save_best}'),\n")
-    text += '    logger=dict(interval=100))\n'
+    if bm.save_best != 'auto':
+        text += _wrap(f'Keep the best checkpoint by {bm.save_best}.')
+        text += ('default_hooks = dict(checkpoint=dict('
+                 f"save_best='{bm.save_best}'))\n")
     return text
 
 
@@ -578,6 +599,7 @@ def alias_config(bm: Benchmark) -> str:
 def all_configs() -> Dict[str, str]:
     """``{path relative to configs/aclnet/: text}`` of every config."""
     files = OrderedDict()
+    files[SCHEDULE_BASE] = schedule_config()
     for bm in BENCHMARKS:
         for backbone in backbones_of(bm):
             for stream, _, _ in STREAMS:
