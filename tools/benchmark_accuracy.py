@@ -58,9 +58,7 @@ def run_one(arm, config, seed, args, threads):
     os.makedirs(work_dir, exist_ok=True)
     options = [f'randomness.seed={seed}'] + list(args.cfg_options)
     if args.ann_file:
-        options += [f'{loader}.dataset.ann_file={args.ann_file}'
-                    for loader in ('train_dataloader', 'val_dataloader',
-                                   'test_dataloader')]
+        options += ann_file_options(config, args.ann_file)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
     log = open(osp.join(work_dir, 'benchmark.log'), 'w')
@@ -81,6 +79,23 @@ def run_one(arm, config, seed, args, threads):
     with open(record_file, 'w') as f:
         json.dump(record, f, indent=1)
     return record
+
+
+def ann_file_options(config, ann_file):
+    """``--cfg-options`` that point every dataloader of ``config`` at
+    ``ann_file``, through dataset wrappers (``RepeatDataset`` and the like
+    hold the real dataset under ``dataset``)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    options = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        key, dataset = f'{loader}.dataset', cfg[loader]['dataset']
+        while 'ann_file' not in dataset and 'dataset' in dataset:
+            key, dataset = f'{key}.dataset', dataset['dataset']
+        if 'ann_file' not in dataset:
+            raise ValueError(f'{config}: {key} has no ann_file to override')
+        options.append(f'{key}.ann_file={ann_file}')
+    return options
 
 
 def score(dump):
@@ -113,6 +128,7 @@ def table(records, args):
                           key=lambda r: r['seed']) for arm in arms}
     lines = [
         f'Device: {device_name()}; seeds {args.seeds}; '
+        f'{by_arm["baseline"][0].get("threads", "?")} CPU thread(s) per run; '
         f'test set: {by_arm["baseline"][0]["num_samples"]} clips.', '',
         '| arm | config | top-1 (%) | mean class (%) | per seed top-1 (%) '
         '| train time per run (min) |', '| --- | --- | --- | --- | --- | --- |'

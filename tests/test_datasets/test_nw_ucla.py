@@ -173,3 +173,43 @@ def test_small_config_trains_one_iteration(real_clips, tmp_path):
     assert head.prototype_seen.sum() == 4  # classes 0-3 in views 1-2
     assert osp.exists(osp.join(cfg.work_dir, 'motion_families',
                                'latest.json'))
+
+
+def _real_dataset(dataset):
+    """The dataset config under wrappers such as RepeatDataset."""
+    while 'ann_file' not in dataset:
+        dataset = dataset['dataset']
+    return dataset
+
+
+@needs_data
+@pytest.mark.parametrize('name', sorted(
+    osp.basename(p) for p in __import__('glob').glob(
+        osp.join(REPO, 'configs', 'aclnet', 'nw_ucla', '*.py'))))
+def test_every_config_trains_and_tests(name, real_clips, tmp_path):
+    """Small and full-size, ACLNet and baseline: one epoch, then the test
+    protocol (10 clips per video) on real clips."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    ann_file = str(tmp_path / 'ucla.pkl')
+    convert_nw_ucla(str(real_clips), ann_file, progress=False)
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'aclnet', 'nw_ucla', name))
+    cfg.work_dir = str(tmp_path / 'work')
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        _real_dataset(cfg[loader].dataset).ann_file = ann_file
+        cfg[loader].num_workers = 0
+        cfg[loader].persistent_workers = False
+    cfg.train_cfg.max_epochs = 1
+    cfg.param_scheduler = []
+    for hook in cfg.custom_hooks:
+        hook.start_epoch = 1
+    assert (cfg.model.cls_head.type == 'AffinityContrastHead') == \
+        name.startswith('aclnet_')
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.epoch == 1
+    metrics = runner.test()
+    assert 0 <= metrics['acc/top1'] <= 1
+    if name.startswith('aclnet_'):
+        assert osp.exists(osp.join(cfg.work_dir, 'motion_families',
+                                   'epoch_1.json'))

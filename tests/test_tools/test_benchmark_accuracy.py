@@ -53,3 +53,19 @@ def test_table_pairs_seeds_and_lists_classes():
     assert '| aclnet | `a.py` | 80.00 ± 14.14' in text
     assert 'per seed: -10.0, +30.0 (mean +10.00)' in text
     assert '| run | 70.0 | 100.0 | +30.0 |' in text
+
+
+def test_ann_file_override_reaches_through_repeat_dataset():
+    tool = load_tool()
+    folder = osp.join(REPO, 'configs', 'aclnet', 'nw_ucla')
+    full = osp.join(folder, 'aclnet_ctrgcn_1xb16-joint-u52-80e_'
+                    'nw-ucla-xview-keypoint-3d.py')
+    small = osp.join(folder, 'aclnet_stgcnpp-small_1xb16-joint-u52-40e_'
+                     'nw-ucla-xview-keypoint-3d.py')
+    assert tool.ann_file_options(full, 'u.pkl') == [
+        'train_dataloader.dataset.dataset.ann_file=u.pkl',
+        'val_dataloader.dataset.ann_file=u.pkl',
+        'test_dataloader.dataset.ann_file=u.pkl'
+    ]
+    assert tool.ann_file_options(small, 'u.pkl')[0] == \
+        'train_dataloader.dataset.ann_file=u.pkl'
