@@ -40,7 +40,8 @@ def parse_args(argv=None):
     parser.add_argument('--cfg-options', nargs='*', default=[],
                         help='extra key=value options for both arms')
     parser.add_argument('--class-names', nargs='*',
-                        help='names for the per-class table')
+                        help='names for the per-class table (default: the '
+                        'ACLNet config\'s class_names, if it has them)')
     return parser.parse_args(argv)
 
 
@@ -118,8 +119,9 @@ def device_name():
 
 def mean_std(values):
     values = [100 * v for v in values]
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f'{statistics.mean(values):.2f} ± {std:.2f}'
+    if len(values) == 1:  # no spread to report from one seed
+        return f'{values[0]:.2f}'
+    return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
 
 
 def table(records, args):
@@ -169,6 +171,9 @@ def main(argv=None):
     with ThreadPoolExecutor(args.jobs) as pool:
         records = list(pool.map(
             lambda job: run_one(*job, args, threads), jobs))
+    if args.class_names is None:
+        from mmengine.config import Config
+        args.class_names = Config.fromfile(args.aclnet).get('class_names')
     text = table(records, args)
     print(text)
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:

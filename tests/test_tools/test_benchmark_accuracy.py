@@ -53,6 +53,7 @@ def test_table_pairs_seeds_and_lists_classes():
     assert '| aclnet | `a.py` | 80.00 ± 14.14' in text
     assert 'per seed: -10.0, +30.0 (mean +10.00)' in text
     assert '| run | 70.0 | 100.0 | +30.0 |' in text
+    assert tool.mean_std([0.9]) == '90.00'  # one seed: no ± 0.00
 
 
 def test_ann_file_override_reaches_through_repeat_dataset():
