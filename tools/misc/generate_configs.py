@@ -89,6 +89,10 @@ class Benchmark(NamedTuple):
     # another split of the same data: this split's joint config inherits
     # that benchmark's complete config and changes only the splits
     split_of: Optional[str] = None
+    # same data format and model as that benchmark: this one's joint config
+    # inherits that complete config and changes data file, classes, splits
+    # and queue
+    like: Optional[str] = None
     # paragraphs for the header; a paragraph starting with '$ ' is a command
     notes: Tuple[str, ...] = ()
 
@@ -122,7 +126,7 @@ BENCHMARKS = [
         dim='3d', memory_size=512, memory_note=NTU60_MEMORY,
         alias='ntu60_xview', paper='97.7', ctrgcn=True),
     Benchmark(
-        key='ntu120-xsub', folder='ntu120',
+        key='ntu120-xsub', like='ntu60-xsub', folder='ntu120',
         title='NTU RGB+D 120, cross-subject', ann_file='ntu120_3danno.pkl',
         num_classes=120, train_split='xsub_train', val_split='xsub_val',
         dim='3d', memory_size=1024, memory_note=NTU120_MEMORY,
@@ -161,7 +165,7 @@ BENCHMARKS = [
                'The paper reports mean-class accuracy: acc/mean1 in the log, '
                'which also picks the best checkpoint.', )),
     Benchmark(
-        key='pku-mmd-xsub', folder='pku_mmd',
+        key='pku-mmd-xsub', like='ntu60-xsub', folder='pku_mmd',
         title='PKU-MMD phase 1 (51 actions), cross-subject',
         ann_file='pku_mmd_3d.pkl', num_classes=51, train_split='xsub_train',
         val_split='xsub_val', dim='3d', memory_size=512,
@@ -288,15 +292,22 @@ def _dataset(bm: Benchmark, split: str, pipeline: str, indent: str,
     return 'dict(\n' + ''.join(f'{inner}{line}\n' for line in lines)
 
 
+def _benchmark(key: str) -> Benchmark:
+    return next(bm for bm in BENCHMARKS if bm.key == key)
+
+
 def _header(bm: Benchmark, path: str) -> str:
     kpfile_dir = f'data/skeleton/{bm.kpfile_dir}'
     others = ('the other streams, the CTR-GCN variants and the baselines'
               if bm.ctrgcn else 'the other streams and the baselines')
+    what = ('the complete config of this benchmark' if not bm.like else
+            f'the config of {_benchmark(bm.like).title} (same skeletons, '
+            'model and recipe) with this data file, classes, splits and '
+            'queue')
     text = _wrap(
         f'ACLNet (affinity contrastive learning) on {bm.title}, with an '
-        'ST-GCN++ backbone, joint stream: the complete config of this '
-        f'benchmark, which {others} beside it inherit. Written by '
-        'tools/misc/generate_configs.py.')
+        f'ST-GCN++ backbone, joint stream: {what}, which {others} beside it '
+        'inherit. Written by tools/misc/generate_configs.py.')
     text += '#\n'
     text += _wrap(f"Data: {bm.ann_file} (PySKL format) in data/skeleton/.")
     for note in bm.notes:
@@ -399,8 +410,6 @@ def schedule_config() -> str:
 def full_config(bm: Benchmark) -> str:
     """The complete config: ACLNet, ST-GCN++, joint stream."""
     path = config_path('aclnet', 'stgcnpp', 'joint', bm)
-    paper_epochs = REPEAT_TIMES * MAX_EPOCHS
-    start = FAMILY_START_EPOCH
     text = _header(bm, path)
     text += f"_base_ = '../{SCHEDULE_BASE}'\n\n"
     text += ("custom_imports = dict(imports=['aclnet_plugin'], "
@@ -514,9 +523,35 @@ def full_config(bm: Benchmark) -> str:
     return text
 
 
+def like_config(bm: Benchmark) -> str:
+    """ACLNet, ST-GCN++, joint, a benchmark of the same skeleton format as
+    another: that one's complete config with this data, classes, splits and
+    queue."""
+    other = _benchmark(bm.like)
+    path = config_path('aclnet', 'stgcnpp', 'joint', bm)
+    base = osp.join('..', other.folder,
+                    config_name('aclnet', 'stgcnpp', 'joint', other))
+    text = _header(bm, path)
+    text += f"_base_ = '{base}'\n\n"
+    text += f"ann_file = 'data/skeleton/{bm.ann_file}'\n"
+    text += f'num_classes = {bm.num_classes}\n\n'
+    text += 'model = dict(\n'
+    text += '    cls_head=dict(\n'
+    text += '        num_classes=num_classes,\n'
+    text += _wrap('A queue of recent embeddings joins the intra-class '
+                  'contrast. ' + bm.memory_note, indent=' ' * 8)
+    text += f'        memory_size={bm.memory_size}))\n\n'
+    text += ('train_dataloader = dict(dataset=dict(dataset=dict(\n'
+             f"    ann_file=ann_file, split='{bm.train_split}')))\n")
+    for name in ('val', 'test'):
+        text += (f'{name}_dataloader = dict(\n    dataset=dict('
+                 f"ann_file=ann_file, split='{bm.val_split}'))\n")
+    return text
+
+
 def split_config(bm: Benchmark) -> str:
     """ACLNet, ST-GCN++, joint, another split: the first split's config."""
-    first = next(other for other in BENCHMARKS if other.key == bm.split_of)
+    first = _benchmark(bm.split_of)
     base = config_name('aclnet', 'stgcnpp', 'joint', first)
     text = _wrap(
         f'ACLNet on {bm.title}, ST-GCN++, joint stream: the config of '
@@ -608,6 +643,7 @@ def all_configs() -> Dict[str, str]:
                     files[path] = ctrgcn_config(bm, stream)
                 elif stream == 'joint':
                     files[path] = (split_config(bm) if bm.split_of else
+                                   like_config(bm) if bm.like else
                                    full_config(bm))
                 else:
                     files[path] = stream_config(bm, stream)
