@@ -24,6 +24,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from mmengine.config import Config
+
 from aclnet_plugin.evaluation import (accuracies, load_dump,
                                       per_class_accuracy)
 
@@ -86,7 +88,6 @@ def ann_file_options(config, ann_file):
     """``--cfg-options`` that point every dataloader of ``config`` at
     ``ann_file``, through dataset wrappers (``RepeatDataset`` and the like
     hold the real dataset under ``dataset``)."""
-    from mmengine.config import Config
     cfg = Config.fromfile(config)
     options = []
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -172,8 +173,7 @@ def main(argv=None):
         records = list(pool.map(
             lambda job: run_one(*job, args, threads), jobs))
     if args.class_names is None:
-        from mmengine.config import Config
-        args.class_names = Config.fromfile(args.aclnet).get('class_names')
+            args.class_names = Config.fromfile(args.aclnet).get('class_names')
     text = table(records, args)
     print(text)
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:

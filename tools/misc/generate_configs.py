@@ -296,6 +296,13 @@ def _benchmark(key: str) -> Benchmark:
     return next(bm for bm in BENCHMARKS if bm.key == key)
 
 
+def _memory_queue(bm: Benchmark) -> str:
+    """The head's last argument: the benchmark's queue, with its reason."""
+    return (_wrap('A queue of recent embeddings joins the intra-class '
+                  'contrast. ' + bm.memory_note, indent=' ' * 8) +
+            f'        memory_size={bm.memory_size}))\n\n')
+
+
 def _header(bm: Benchmark, path: str) -> str:
     kpfile_dir = f'data/skeleton/{bm.kpfile_dir}'
     others = ('the other streams, the CTR-GCN variants and the baselines'
@@ -475,9 +482,7 @@ def full_config(bm: Benchmark) -> str:
     text += '        family_temperature=dict(\n'
     text += "            type='FamilyAwareTemperature',\n"
     text += '            temperatures=(0.1, 0.5, 1.0)),\n'
-    text += _wrap('A queue of recent embeddings joins the intra-class '
-                  'contrast. ' + bm.memory_note, indent=' ' * 8)
-    text += f'        memory_size={bm.memory_size}))\n\n'
+    text += _memory_queue(bm)
 
     if bm.dim == '3d':
         text += _wrap(
@@ -538,9 +543,7 @@ def like_config(bm: Benchmark) -> str:
     text += 'model = dict(\n'
     text += '    cls_head=dict(\n'
     text += '        num_classes=num_classes,\n'
-    text += _wrap('A queue of recent embeddings joins the intra-class '
-                  'contrast. ' + bm.memory_note, indent=' ' * 8)
-    text += f'        memory_size={bm.memory_size}))\n\n'
+    text += _memory_queue(bm)
     text += ('train_dataloader = dict(dataset=dict(dataset=dict(\n'
              f"    ann_file=ann_file, split='{bm.train_split}')))\n")
     for name in ('val', 'test'):
