@@ -1,7 +1,7 @@
 # The full-size ACLNet config (CTR-GCN, full width) on a schedule that fits a
 # CPU: 16 runner epochs x RepeatDataset(times=5) = 80 data epochs instead of
 # 325, everything else as in the 325e file it inherits. About two hours on
-# one CPU core per run (measured 116-124 min on a 2-core machine, the baseline
+# one CPU core per run (measured 116-138 min on a 2-core machine, the baseline
 # training beside it).
 # Baseline: baseline_ctrgcn_1xb16-joint-u52-80e_... beside this file.
 _base_ = './aclnet_ctrgcn_1xb16-joint-u52-325e_nw-ucla-xview-keypoint-3d.py'
