@@ -173,7 +173,7 @@ def main(argv=None):
         records = list(pool.map(
             lambda job: run_one(*job, args, threads), jobs))
     if args.class_names is None:
-            args.class_names = Config.fromfile(args.aclnet).get('class_names')
+        args.class_names = Config.fromfile(args.aclnet).get('class_names')
     text = table(records, args)
     print(text)
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
