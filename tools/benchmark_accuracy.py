@@ -1,17 +1,21 @@
-"""Train and test a baseline and ACLNet over several seeds; write a markdown table.
+"""Train and test a baseline and ACLNet (or its ablations) over several seeds; write a markdown table.
 
     python tools/benchmark_accuracy.py \
         configs/aclnet/nw_ucla/baseline_stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py \
         configs/aclnet/nw_ucla/aclnet_stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py \
         --seeds 0 1 2 --ann-file data/skeleton/nw_ucla_3d.pkl
 
-Every (arm, seed) run is ``mim train`` then ``mim test --dump`` into
-``{work_dir}/{arm}_seed{seed}/``; finished runs are reused, so an
-interrupted benchmark continues where it stopped. Arms are paired: the same
-seeds for both. The table (mean and standard deviation of top-1 and mean-class
-accuracy, per-class accuracy, paired differences, training time, device) is
-printed and written to ``{work_dir}/results.md`` with the raw figures in
-``results.json``.
+The first config is the baseline; every further config is an arm compared
+with it (ACLNet, and for an ablation study its variants). An arm is named
+after its config file up to the first ``_`` (``baseline``, ``aclnet``,
+``aclnet-inter``, ...) unless ``--arms`` names them. Every (arm, seed) run is
+``mim train`` then ``mim test --dump`` into ``{work_dir}/{arm}_seed{seed}/``;
+finished runs are reused, so an interrupted benchmark continues where it
+stopped, and arms can be added to a finished benchmark. Arms are paired: the
+same seeds for all. The table (mean and standard deviation of top-1 and
+mean-class accuracy, per-class accuracy, paired differences against the
+baseline, training time, device) is printed and written to
+``{work_dir}/results.md`` with the raw figures in ``results.json``.
 """
 import argparse
 import json
@@ -32,8 +36,12 @@ from aclnet_plugin.evaluation import (accuracies, load_dump,
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('baseline', help='baseline config')
-    parser.add_argument('aclnet', help='ACLNet config')
+    parser.add_argument('configs', nargs='+', metavar='config',
+                        help='the baseline config, then one or more configs '
+                        'compared with it')
+    parser.add_argument('--arms', nargs='+',
+                        help='arm names, one per config (default: each '
+                        'config file name up to its first "_")')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--ann-file', help='override the configs\' ann_file')
     parser.add_argument('--work-dir', default='work_dirs/benchmark_accuracy')
@@ -43,8 +51,25 @@ def parse_args(argv=None):
                         help='extra key=value options for both arms')
     parser.add_argument('--class-names', nargs='*',
                         help='names for the per-class table (default: the '
-                        'ACLNet config\'s class_names, if it has them)')
-    return parser.parse_args(argv)
+                        'second config\'s class_names, if it has them)')
+    args = parser.parse_args(argv)
+    if len(args.configs) < 2:
+        parser.error('give the baseline config and at least one config to '
+                     'compare with it')
+    if args.arms is None:
+        args.arms = [arm_name(config) for config in args.configs]
+    if len(args.arms) != len(args.configs):
+        parser.error(f'{len(args.arms)} --arms for {len(args.configs)} '
+                     'configs')
+    if len(set(args.arms)) != len(args.arms):
+        parser.error(f'arm names must differ, got {args.arms}: name them '
+                     'with --arms')
+    return args
+
+
+def arm_name(config):
+    """``aclnet-inter`` for ``.../aclnet-inter_stgcnpp-small_..._x.py``."""
+    return osp.splitext(osp.basename(config))[0].split('_')[0]
 
 
 def mim():
@@ -57,7 +82,13 @@ def run_one(arm, config, seed, args, threads):
     record_file = osp.join(work_dir, 'record.json')
     if osp.exists(record_file):
         with open(record_file) as f:
-            return json.load(f)
+            record = json.load(f)
+        if osp.abspath(record['config']) != osp.abspath(config):
+            raise ValueError(
+                f'{record_file}: arm {arm!r} seed {seed} was run with '
+                f'{record["config"]}, not {config}; give another --work-dir '
+                'or arm name (--arms)')
+        return record
     os.makedirs(work_dir, exist_ok=True)
     options = [f'randomness.seed={seed}'] + list(args.cfg_options)
     if args.ann_file:
@@ -126,13 +157,16 @@ def mean_std(values):
 
 
 def table(records, args):
-    arms = ('baseline', 'aclnet')
+    """Markdown: one row per arm, paired differences, per-class accuracy."""
+    arms = args.arms
     by_arm = {arm: sorted((r for r in records if r['arm'] == arm),
                           key=lambda r: r['seed']) for arm in arms}
+    baseline, others = arms[0], arms[1:]
+    first = by_arm[baseline][0]
     lines = [
         f'Device: {device_name()}; seeds {args.seeds}; '
-        f'{by_arm["baseline"][0].get("threads", "?")} CPU thread(s) per run; '
-        f'test set: {by_arm["baseline"][0]["num_samples"]} clips.', '',
+        f'{first.get("threads", "?")} CPU thread(s) per run; '
+        f'test set: {first["num_samples"]} clips.', '',
         '| arm | config | top-1 (%) | mean class (%) | per seed top-1 (%) '
         '| train time per run (min) |', '| --- | --- | --- | --- | --- | --- |'
     ]
@@ -144,20 +178,30 @@ def table(records, args):
             f'{mean_std([r["mean_class"] for r in rs])} | '
             + ', '.join(f'{100 * r["top1"]:.1f}' for r in rs) +
             f' | {statistics.mean(r["train_seconds"] for r in rs) / 60:.1f} |')
-    diffs = [100 * (a['top1'] - b['top1'])
-             for a, b in zip(by_arm['aclnet'], by_arm['baseline'])]
-    lines += ['', 'Paired top-1 difference (ACLNet - baseline) per seed: '
-              + ', '.join(f'{d:+.1f}' for d in diffs)
-              + f' (mean {statistics.mean(diffs):+.2f})', '']
-    num_classes = len(by_arm['baseline'][0]['per_class'])
+    lines.append('')
+    for arm in others:
+        diffs = [100 * (a['top1'] - b['top1'])
+                 for a, b in zip(by_arm[arm], by_arm[baseline])]
+        lines.append(f'Paired top-1 difference ({arm} - {baseline}) per '
+                     'seed: ' + ', '.join(f'{d:+.1f}' for d in diffs) +
+                     f' (mean {statistics.mean(diffs):+.2f})')
+    lines.append('')
+    num_classes = len(first['per_class'])
     names = args.class_names or [str(c) for c in range(num_classes)]
-    lines += ['| class | baseline (%) | ACLNet (%) | difference |',
-              '| --- | --- | --- | --- |']
+    header = f'| class | {baseline} (%) |' + ''.join(
+        f' {arm} (%) | difference |' for arm in others)
+    lines += [header, '|' + ' --- |' * (2 + 2 * len(others))]
+
+    def class_mean(arm, c):
+        return statistics.mean(r['per_class'][c] for r in by_arm[arm])
+
     for c in range(num_classes):
-        b = statistics.mean(r['per_class'][c] for r in by_arm['baseline'])
-        a = statistics.mean(r['per_class'][c] for r in by_arm['aclnet'])
-        lines.append(f'| {names[c]} | {100 * b:.1f} | {100 * a:.1f} | '
-                     f'{100 * (a - b):+.1f} |')
+        b = class_mean(baseline, c)
+        row = f'| {names[c]} | {100 * b:.1f} |'
+        for arm in others:
+            a = class_mean(arm, c)
+            row += f' {100 * a:.1f} | {100 * (a - b):+.1f} |'
+        lines.append(row)
     lines += ['', f'Logs and checkpoints: `{args.work_dir}/<arm>_seed<seed>/`']
     return '\n'.join(lines)
 
@@ -167,13 +211,13 @@ def main(argv=None):
     os.makedirs(args.work_dir, exist_ok=True)
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
     jobs = [(arm, config, seed) for seed in args.seeds
-            for arm, config in (('baseline', args.baseline),
-                                ('aclnet', args.aclnet))]
+            for arm, config in zip(args.arms, args.configs)]
     with ThreadPoolExecutor(args.jobs) as pool:
         records = list(pool.map(
             lambda job: run_one(*job, args, threads), jobs))
     if args.class_names is None:
-        args.class_names = Config.fromfile(args.aclnet).get('class_names')
+        args.class_names = Config.fromfile(args.configs[1]).get(
+            'class_names')
     text = table(records, args)
     print(text)
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:

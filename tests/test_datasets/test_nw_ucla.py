@@ -182,18 +182,21 @@ def _real_dataset(dataset):
     return dataset
 
 
+NW_UCLA_CONFIGS = osp.join(REPO, 'configs', 'aclnet', 'nw_ucla')
+
+
 @needs_data
 @pytest.mark.parametrize('name', sorted(
-    osp.basename(p) for p in __import__('glob').glob(
-        osp.join(REPO, 'configs', 'aclnet', 'nw_ucla', '*.py'))))
+    osp.relpath(p, NW_UCLA_CONFIGS) for p in __import__('glob').glob(
+        osp.join(NW_UCLA_CONFIGS, '**', '*.py'), recursive=True)))
 def test_every_config_trains_and_tests(name, real_clips, tmp_path):
-    """Small and full-size, ACLNet and baseline: one epoch, then the test
-    protocol (10 clips per video) on real clips."""
+    """Small and full-size, ACLNet, its ablations and baseline: one epoch,
+    then the test protocol (10 clips per video) on real clips."""
     from mmengine.config import Config
     from mmengine.runner import Runner
     ann_file = str(tmp_path / 'ucla.pkl')
     convert_nw_ucla(str(real_clips), ann_file, progress=False)
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'aclnet', 'nw_ucla', name))
+    cfg = Config.fromfile(osp.join(NW_UCLA_CONFIGS, name))
     cfg.work_dir = str(tmp_path / 'work')
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         _real_dataset(cfg[loader].dataset).ann_file = ann_file
@@ -203,13 +206,75 @@ def test_every_config_trains_and_tests(name, real_clips, tmp_path):
     cfg.param_scheduler = []
     for hook in cfg.custom_hooks:
         hook.start_epoch = 1
-    assert (cfg.model.cls_head.type == 'AffinityContrastHead') == \
-        name.startswith('aclnet_')
+    baseline = osp.basename(name).startswith('baseline_')
+    assert (cfg.model.cls_head.type == 'AffinityContrastHead') != baseline
+    has_hook = any(h.type == 'MotionFamilyHook' for h in cfg.custom_hooks)
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.epoch == 1
     metrics = runner.test()
     assert 0 <= metrics['acc/top1'] <= 1
-    if name.startswith('aclnet_'):
-        assert osp.exists(osp.join(cfg.work_dir, 'motion_families',
-                                   'epoch_1.json'))
+    assert osp.exists(osp.join(cfg.work_dir, 'motion_families',
+                               'epoch_1.json')) == has_hook
+
+
+def _differences(a, b, path=''):
+    """{dotted key: (a's value, b's value)} where two config dicts differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = {}
+        for key in set(a) | set(b):
+            out.update(_differences(a.get(key), b.get(key),
+                                    f'{path}.{key}'.lstrip('.')))
+        return out
+    return {} if a == b else {path: (a, b)}
+
+
+def test_ablations_change_only_what_they_name():
+    """Each ablation config is the small ACLNet config but for one part."""
+    from mmengine.config import Config
+    suffix = 'stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py'
+    full = Config.fromfile(osp.join(NW_UCLA_CONFIGS,
+                                    f'aclnet_{suffix}')).to_dict()
+
+    def ablation(arm):
+        cfg = Config.fromfile(
+            osp.join(NW_UCLA_CONFIGS, 'ablation', f'{arm}_{suffix}'))
+        return _differences(full, cfg.to_dict())
+
+    no_intra = dict(type='MarginalContrastLoss', margin=0.1, temperature=0.1,
+                    loss_weight=0.)
+    assert ablation('aclnet-inter') == {
+        'model.cls_head.loss_intra': (None, no_intra)}
+    assert ablation('aclnet-inter-fixedtau') == {
+        'model.cls_head.loss_intra': (None, no_intra),
+        'model.cls_head.family_temperature': (None, dict(
+            type='FamilyAwareTemperature', temperatures=(0.1, )))}
+    intra = ablation('aclnet-intra')
+    assert intra['model.cls_head.loss_inter'] == (
+        None, dict(type='AffinityContrastLoss', loss_weight=0.))
+    assert intra['custom_hooks'][1] == []
+    assert intra['custom_hooks'][0][0]['type'] == 'MotionFamilyHook'
+    assert len(intra) == 2
+
+
+def test_ablation_heads_build_as_named():
+    """The fixed temperature is 0.1 for every family size, the zero-weight
+    losses contribute exactly nothing."""
+    import torch
+    from mmengine.config import Config
+    from mmaction.registry import MODELS
+    suffix = 'stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py'
+
+    def head(arm):
+        cfg = Config.fromfile(
+            osp.join(NW_UCLA_CONFIGS, 'ablation', f'{arm}_{suffix}'))
+        return MODELS.build(cfg.model.cls_head)
+
+    fixed = head('aclnet-inter-fixedtau')
+    assert fixed.family_temperature(torch.tensor([0, 3, 4, 7, 9])).tolist() \
+        == pytest.approx([0.1] * 5)
+    assert fixed.loss_intra.loss_weight == 0
+    fat = head('aclnet-inter')  # K = 3: bands <= 3, <= 6, > 6
+    assert fat.family_temperature(torch.tensor([3, 4, 7])).tolist() == \
+        pytest.approx([0.1, 0.5, 1.0])
+    assert head('aclnet-intra').loss_inter.loss_weight == 0

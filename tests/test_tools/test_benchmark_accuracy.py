@@ -46,12 +46,13 @@ def test_table_pairs_seeds_and_lists_classes():
         for s, t in ((1, 0.9), (0, 0.7))
     ]
     args = SimpleNamespace(seeds=[0, 1], class_names=['walk', 'run'],
-                           work_dir='wd')
+                           work_dir='wd', arms=['baseline', 'aclnet'])
     text = tool.table(records, args)
     assert '| baseline | `b.py` | 70.00 ± 14.14 | 70.00 ± 14.14 | 80.0, 60.0' \
         in text
     assert '| aclnet | `a.py` | 80.00 ± 14.14' in text
-    assert 'per seed: -10.0, +30.0 (mean +10.00)' in text
+    assert '(aclnet - baseline) per seed: -10.0, +30.0 (mean +10.00)' \
+        in text
     assert '| run | 70.0 | 100.0 | +30.0 |' in text
     assert tool.mean_std([0.9]) == '90.00'  # one seed: no ± 0.00
 
@@ -70,3 +71,64 @@ def test_ann_file_override_reaches_through_repeat_dataset():
     ]
     assert tool.ann_file_options(small, 'u.pkl')[0] == \
         'train_dataloader.dataset.ann_file=u.pkl'
+
+
+def test_table_of_an_ablation_pairs_every_arm_with_the_baseline():
+    tool = load_tool()
+
+    def runs(arm, top1s, class1):
+        return [dict(arm=arm, seed=s, config=f'{arm}.py', top1=t,
+                     mean_class=t, per_class=[t, class1], train_seconds=60,
+                     num_samples=10) for s, t in enumerate(top1s)]
+
+    records = (runs('baseline', (0.8, 0.6), 0.5) +
+               runs('aclnet-inter', (0.9, 0.6), 0.75) +
+               runs('aclnet', (0.7, 0.9), 1.0))
+    args = SimpleNamespace(seeds=[0, 1], class_names=None, work_dir='wd',
+                           arms=['baseline', 'aclnet-inter', 'aclnet'])
+    text = tool.table(records, args)
+    rows = [line for line in text.splitlines()
+            if line.startswith('| aclnet')]
+    assert [row.split(' | ')[0] for row in rows] == ['| aclnet-inter',
+                                                    '| aclnet']
+    assert '(aclnet-inter - baseline) per seed: +10.0, +0.0 (mean +5.00)' \
+        in text
+    assert '(aclnet - baseline) per seed: -10.0, +30.0 (mean +10.00)' in text
+    assert '| class | baseline (%) | aclnet-inter (%) | difference | ' \
+        'aclnet (%) | difference |' in text
+    assert '| 1 | 50.0 | 75.0 | +25.0 | 100.0 | +50.0 |' in text
+
+
+def test_arms_are_named_after_their_config_files():
+    tool = load_tool()
+    args = tool.parse_args([
+        'configs/x/baseline_stgcnpp_y.py', 'configs/x/aclnet_stgcnpp_y.py',
+        'configs/x/ablation/aclnet-intra_stgcnpp_y.py'
+    ])
+    assert args.arms == ['baseline', 'aclnet', 'aclnet-intra']
+    args = tool.parse_args(['b.py', 'a.py', '--arms', 'base', 'acl'])
+    assert args.arms == ['base', 'acl']
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['baseline_x.py'], 'at least one config to compare'),
+    (['x/baseline_a.py', 'y/baseline_b.py'], 'arm names must differ'),
+    (['b.py', 'a.py', '--arms', 'one'], '1 --arms for 2 configs'),
+])
+def test_bad_arms_are_refused(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        load_tool().parse_args(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_a_finished_run_is_reused_only_for_its_own_config(tmp_path):
+    import json
+    tool = load_tool()
+    run_dir = tmp_path / 'aclnet_seed0'
+    run_dir.mkdir()
+    record = dict(arm='aclnet', seed=0, config='configs/a.py', top1=0.5)
+    (run_dir / 'record.json').write_text(json.dumps(record))
+    args = SimpleNamespace(work_dir=str(tmp_path))
+    assert tool.run_one('aclnet', 'configs/a.py', 0, args, 1) == record
+    with pytest.raises(ValueError, match='was run with configs/a.py'):
+        tool.run_one('aclnet', 'configs/b.py', 0, args, 1)
