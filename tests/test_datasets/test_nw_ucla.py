@@ -255,6 +255,13 @@ def test_ablations_change_only_what_they_name():
     assert intra['custom_hooks'][1] == []
     assert intra['custom_hooks'][0][0]['type'] == 'MotionFamilyHook'
     assert len(intra) == 2
+    start = ablation('aclnet-start20')
+    assert list(start) == ['custom_hooks']
+    (before, ), (after, ) = start['custom_hooks']
+    assert (before['start_epoch'], after['start_epoch']) == (8, 20)
+    assert {**before, 'start_epoch': 20} == after
+    assert ablation('aclnet-queue256') == {
+        'model.cls_head.memory_size': (None, 256)}
 
 
 def test_ablation_heads_build_as_named():
