@@ -1,4 +1,4 @@
-"""Train and test a baseline and ACLNet (or its ablations) over several seeds; write a markdown table.
+"""Train and test a baseline and ACLNet (or ablations) over seeds; write a table.
 
     python tools/benchmark_accuracy.py \
         configs/aclnet/nw_ucla/baseline_stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py \
@@ -48,7 +48,7 @@ def parse_args(argv=None):
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs at once (CPU threads are shared out)')
     parser.add_argument('--cfg-options', nargs='*', default=[],
-                        help='extra key=value options for both arms')
+                        help='extra key=value options for every arm')
     parser.add_argument('--class-names', nargs='*',
                         help='names for the per-class table (default: the '
                         'second config\'s class_names, if it has them)')
