@@ -19,9 +19,9 @@ from conftest import REPO
 SOURCE = find_nw_ucla()
 needs_data = pytest.mark.skipif(
     SOURCE is None, reason='NW-UCLA not found (../shared or NW_UCLA_ROOT)')
-SMALL = osp.join(REPO, 'configs', 'aclnet', 'nw_ucla',
-                 'aclnet_stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-'
-                 'xview-keypoint-3d.py')
+NW_UCLA_CONFIGS = osp.join(REPO, 'configs', 'aclnet', 'nw_ucla')
+SMALL_NAME = 'stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py'
+SMALL = osp.join(NW_UCLA_CONFIGS, f'aclnet_{SMALL_NAME}')
 # two views of four classes, and the release's two 1-frame clips
 CLIPS = [f'a{a:02d}_s01_e00_v0{v}' for a in (1, 2, 3, 4) for v in (1, 2, 3)]
 CLIPS += ['a02_s09_e04_v02', 'a02_s09_e04_v03']
@@ -182,9 +182,6 @@ def _real_dataset(dataset):
     return dataset
 
 
-NW_UCLA_CONFIGS = osp.join(REPO, 'configs', 'aclnet', 'nw_ucla')
-
-
 @needs_data
 @pytest.mark.parametrize('name', sorted(
     osp.relpath(p, NW_UCLA_CONFIGS) for p in __import__('glob').glob(
@@ -229,17 +226,20 @@ def _differences(a, b, path=''):
     return {} if a == b else {path: (a, b)}
 
 
+def _ablation_config(arm):
+    """The small config's ablation ``arm`` (e.g. 'aclnet-inter')."""
+    from mmengine.config import Config
+    return Config.fromfile(
+        osp.join(NW_UCLA_CONFIGS, 'ablation', f'{arm}_{SMALL_NAME}'))
+
+
 def test_ablations_change_only_what_they_name():
     """Each ablation config is the small ACLNet config but for one part."""
     from mmengine.config import Config
-    suffix = 'stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py'
-    full = Config.fromfile(osp.join(NW_UCLA_CONFIGS,
-                                    f'aclnet_{suffix}')).to_dict()
+    full = Config.fromfile(SMALL).to_dict()
 
     def ablation(arm):
-        cfg = Config.fromfile(
-            osp.join(NW_UCLA_CONFIGS, 'ablation', f'{arm}_{suffix}'))
-        return _differences(full, cfg.to_dict())
+        return _differences(full, _ablation_config(arm).to_dict())
 
     no_intra = dict(type='MarginalContrastLoss', margin=0.1, temperature=0.1,
                     loss_weight=0.)
@@ -268,14 +268,10 @@ def test_ablation_heads_build_as_named():
     """The fixed temperature is 0.1 for every family size, the zero-weight
     losses contribute exactly nothing."""
     import torch
-    from mmengine.config import Config
     from mmaction.registry import MODELS
-    suffix = 'stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py'
 
     def head(arm):
-        cfg = Config.fromfile(
-            osp.join(NW_UCLA_CONFIGS, 'ablation', f'{arm}_{suffix}'))
-        return MODELS.build(cfg.model.cls_head)
+        return MODELS.build(_ablation_config(arm).model.cls_head)
 
     fixed = head('aclnet-inter-fixedtau')
     assert fixed.family_temperature(torch.tensor([0, 3, 4, 7, 9])).tolist() \
