@@ -262,6 +262,16 @@ def test_ablations_change_only_what_they_name():
     assert {**before, 'start_epoch': 20} == after
     assert ablation('aclnet-queue256') == {
         'model.cls_head.memory_size': (None, 256)}
+    assert ablation('aclnet-k1') == {
+        'model.cls_head.num_neighbors': (3, 1),
+        'model.cls_head.overlap_threshold': (1, 0)}
+    assert ablation('aclnet-k5') == {
+        'model.cls_head.num_neighbors': (3, 5),
+        'model.cls_head.overlap_threshold': (1, 2)}
+    assert ablation('aclnet-margin2x') == {
+        'model.cls_head.loss_intra': (None, dict(
+            type='MarginalContrastLoss', margin=0.2, temperature=0.1,
+            loss_weight=0.1))}
 
 
 def test_ablation_heads_build_as_named():
@@ -281,3 +291,45 @@ def test_ablation_heads_build_as_named():
     assert fat.family_temperature(torch.tensor([3, 4, 7])).tolist() == \
         pytest.approx([0.1, 0.5, 1.0])
     assert head('aclnet-intra').loss_inter.loss_weight == 0
+    assert head('aclnet-margin2x').loss_intra.margin == pytest.approx(0.2)
+
+
+def test_ablation_family_breadth_hand_worked():
+    """aclnet-k1 and aclnet-k5 on hand-worked confusion counts (eq. 3-6, 9).
+
+    K = 1, n_a = 0 (w > 0): a family is the class's top confusion plus every
+    class with the same top confusion. K = 5, n_a = 2 (w > 0.4): the class's
+    neighbours plus classes sharing 3 of its 5 (2 of 5 is w = 0.4 exactly,
+    not a member).
+    """
+    import torch
+    from mmaction.registry import MODELS
+
+    def head(arm, rows):
+        h = MODELS.build(_ablation_config(arm).model.cls_head)
+        confusion = torch.zeros(10, 10)
+        for i, counts in rows.items():
+            for j, n in counts.items():
+                confusion[i, j] = n
+        h.confusion.copy_(confusion)
+        h.update_families()
+        return h.families(), h.temperatures.tolist()
+
+    # Tops: 0 -> 1, 1 -> 0, 2 -> 1, 3 -> 4; nobody else confused.
+    families, taus = head('aclnet-k1', {0: {1: 5, 2: 3}, 1: {0: 2},
+                                        2: {1: 4}, 3: {4: 1}})
+    assert families == [[1, 2], [0], [0, 1], [4], [], [], [], [], [], []]
+    # Bands <= 1, <= 2, > 2.
+    assert taus == pytest.approx([0.5, 0.1, 0.5, 0.1] + [0.1] * 6)
+
+    # 0 -> 1..5, 6 -> 1..3, 7 -> 1..2.
+    families, taus = head('aclnet-k5', {
+        0: {1: 6, 2: 5, 3: 4, 4: 3, 5: 2}, 6: {1: 3, 2: 2, 3: 1},
+        7: {1: 2, 2: 1}})
+    # w[0, 6] = 3/5 joins, w[0, 7] = 2/5 does not; w[6, 0] = 3/3,
+    # w[6, 7] = 2/3, w[7, 0] = w[7, 6] = 2/2.
+    assert families == [[1, 2, 3, 4, 5, 6], [], [], [], [], [],
+                        [0, 1, 2, 3, 7], [0, 1, 2, 6], [], []]
+    # Bands <= 5, <= 10, > 10.
+    assert taus[0] == pytest.approx(0.5)
+    assert taus[6] == taus[7] == pytest.approx(0.1)
