@@ -1,0 +1,212 @@
+"""What ACLNet did during training, from the logs of finished runs.
+
+Reads the run folders that ``tools/benchmark_accuracy.py`` writes
+(``<work-dir>/<arm>_seed<seed>/``) and prints, per arm and over its seeds,
+the weighted inter- and intra-class losses (epoch means of the logged
+training iterations) and the Motion Families the hook saved
+(``motion_families/epoch_<n>.json``): their mean and largest size and how
+many classes were at each temperature. Runs without the two losses
+(baselines) are left out. It answers the questions of a run that does not
+beat its baseline: were there families, how broad, did the losses still
+carry signal late in training.
+
+Example::
+
+    python tools/analysis/method_state.py \\
+        work_dirs/benchmark_accuracy/nw_ucla_small_ablation --epochs 9 20 40
+"""
+import argparse
+import glob
+import json
+import os.path as osp
+import re
+import sys
+from collections import defaultdict
+from typing import Dict, List, Optional
+
+import numpy as np
+
+RUN_DIR = re.compile(r'^(?P<arm>.+)_seed(?P<seed>\d+)$')
+LOSSES = ('loss_inter', 'loss_intra')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('work_dir', help='a benchmark_accuracy --work-dir')
+    parser.add_argument(
+        '--epochs', type=int, nargs='+',
+        help='runner epochs to report (default: the first epoch with '
+        'families in use, and the last)')
+    parser.add_argument('--arms', nargs='+', help='only these arms')
+    parser.add_argument('--out', help='also write the table to this file')
+    return parser.parse_args(argv)
+
+
+def _read_jsonl(path: str) -> List[Dict]:
+    rows = []
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise ValueError(f'{path}, line {number}: not JSON ({err})')
+    return rows
+
+
+def epoch_losses(run_dir: str) -> Dict[int, Dict[str, float]]:
+    """{epoch: {loss name: mean over the logged iterations}} of a run.
+
+    Every ``*/vis_data/scalars.json`` under the run with training losses is
+    read; on a resumed run a later session's entry for a step replaces the
+    earlier one.
+    """
+    by_step = {}
+    for path in sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
+                                          'scalars.json'))):
+        for row in _read_jsonl(path):
+            if 'epoch' in row and 'step' in row and any(
+                    name in row for name in LOSSES):
+                by_step[row['step']] = row
+    sums = defaultdict(lambda: defaultdict(list))
+    for row in by_step.values():
+        for name in LOSSES:
+            if name in row:
+                sums[row['epoch']][name].append(float(row[name]))
+    return {
+        epoch: {name: float(np.mean(values))
+                for name, values in losses.items()}
+        for epoch, losses in sums.items()
+    }
+
+
+def family_states(run_dir: str) -> Dict[int, Dict]:
+    """{epoch: the hook's saved family file} of a run."""
+    states = {}
+    for path in glob.glob(osp.join(run_dir, 'motion_families',
+                                   'epoch_*.json')):
+        with open(path) as f:
+            try:
+                state = json.load(f)
+            except json.JSONDecodeError as err:
+                raise ValueError(f'{path}: not JSON ({err})')
+        for field in ('epoch', 'statistics', 'classes_per_temperature'):
+            if field not in state:
+                raise ValueError(f'{path}: no field {field!r}; is it a '
+                                 'MotionFamilyHook file?')
+        states[int(state['epoch'])] = state
+    return states
+
+
+def collect(work_dir: str, arms: Optional[List[str]] = None) -> Dict:
+    """{arm: {seed: (epoch losses, family states)}} of the ACLNet runs.
+
+    Arms come in the order of ``arms`` when given, else by folder name.
+    """
+    if not osp.isdir(work_dir):
+        raise FileNotFoundError(f'{work_dir}: no such folder')
+    runs = defaultdict(dict)
+    for path in sorted(glob.glob(osp.join(work_dir, '*'))):
+        match = RUN_DIR.match(osp.basename(path))
+        if not match or not osp.isdir(path):
+            continue
+        if arms and match['arm'] not in arms:
+            continue
+        losses = epoch_losses(path)
+        if not losses:
+            continue  # a baseline, or a run that logged nothing yet
+        runs[match['arm']][int(match['seed'])] = (losses, family_states(path))
+    if arms:
+        missing = sorted(set(arms) - set(runs))
+        if missing:
+            raise ValueError(f'{work_dir}: no ACLNet runs of arm(s) '
+                             f'{missing}')
+        return {arm: runs[arm] for arm in arms}
+    return dict(runs)
+
+
+def _spread(values: List[float], digits: int = 3) -> str:
+    if not values:
+        return '-'
+    low, high = min(values), max(values)
+    if np.isclose(low, high):
+        return f'{low:.{digits}f}'
+    return f'{low:.{digits}f} to {high:.{digits}f}'
+
+
+def _mean_size(states: List[Dict]) -> str:
+    return _spread([s['statistics']['mean_family_size'] for s in states], 1)
+
+
+def default_epochs(runs: Dict) -> List[int]:
+    """The first epoch trained with families, and the last epoch."""
+    first, last = [], []
+    for seeds in runs.values():
+        for losses, families in seeds.values():
+            last.append(max(losses))
+            if families:
+                first.append(min(families) + 1)
+    epochs = sorted({min(first)} if first else set()) + [max(last)]
+    return sorted(set(epochs))
+
+
+def table(runs: Dict, epochs: List[int]) -> str:
+    """Markdown: losses at ``epochs``, families at the first and last."""
+    head = ['arm', 'seeds']
+    for name in ('inter', 'intra'):
+        head += [f'{name} loss, epoch {e}' for e in epochs]
+    head += ['families: epochs', 'mean size (first / last)',
+             'largest (last)', 'classes at each temperature (last)']
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '| ' + ' | '.join(['---'] * len(head)) + ' |']
+    for arm, seeds in runs.items():
+        cells = [arm, ', '.join(str(s) for s in sorted(seeds))]
+        for name in LOSSES:
+            for epoch in epochs:
+                cells.append(_spread([
+                    losses[epoch][name]
+                    for losses, _ in seeds.values()
+                    if name in losses.get(epoch, {})
+                ]))
+        states = [families for _, families in seeds.values() if families]
+        if states:
+            first = [s[min(s)] for s in states]
+            last = [s[max(s)] for s in states]
+            temps = defaultdict(list)
+            for state in last:
+                for tau, n in state['classes_per_temperature'].items():
+                    temps[float(tau)].append(n)
+            cells += [
+                f'{min(min(s) for s in states)}-{max(max(s) for s in states)}',
+                f'{_mean_size(first)} / {_mean_size(last)}',
+                _spread([float(s['statistics']['max_family_size'])
+                         for s in last], 0),
+                ', '.join(f'{tau:g}: {_spread([float(n) for n in ns], 0)}'
+                          for tau, ns in sorted(temps.items())),
+            ]
+        else:
+            cells += ['none'] + ['-'] * 3
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    runs = collect(args.work_dir, args.arms)
+    if not runs:
+        sys.exit(f'{args.work_dir}: no run folders <arm>_seed<n> with '
+                 'ACLNet losses in their logs')
+    epochs = args.epochs or default_epochs(runs)
+    text = (f'Weighted losses (mean of the logged iterations of an epoch, '
+            f'range over seeds) and Motion Families, from {args.work_dir}\n\n'
+            + table(runs, epochs))
+    print(text)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.write(text + '\n')
+
+
+if __name__ == '__main__':
+    main()
