@@ -76,8 +76,14 @@ def mim():
     return osp.join(osp.dirname(sys.executable), 'mim')
 
 
-def run_one(arm, config, seed, args, threads):
-    """Train and test one (arm, seed); returns its record."""
+def run_one(arm, config, seed, args, threads, overrides=()):
+    """Train and test one (arm, seed); returns its record.
+
+    ``overrides`` are ``--cfg-options`` for ``config`` (from
+    :func:`ann_file_options`), worked out beforehand in the main thread:
+    ``Config.fromfile`` of an ``mmaction::`` base is not thread-safe
+    (pkg_resources fails when two threads look up the package at once).
+    """
     work_dir = osp.join(args.work_dir, f'{arm}_seed{seed}')
     record_file = osp.join(work_dir, 'record.json')
     if osp.exists(record_file):
@@ -90,9 +96,8 @@ def run_one(arm, config, seed, args, threads):
                 'or arm name (--arms)')
         return record
     os.makedirs(work_dir, exist_ok=True)
-    options = [f'randomness.seed={seed}'] + list(args.cfg_options)
-    if args.ann_file:
-        options += ann_file_options(config, args.ann_file)
+    options = [f'randomness.seed={seed}'] + list(args.cfg_options) + list(
+        overrides)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
     log = open(osp.join(work_dir, 'benchmark.log'), 'w')
@@ -210,11 +215,17 @@ def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
+    overrides = {
+        config: ann_file_options(config, args.ann_file)
+        if args.ann_file else []
+        for config in args.configs
+    }
     jobs = [(arm, config, seed) for seed in args.seeds
             for arm, config in zip(args.arms, args.configs)]
     with ThreadPoolExecutor(args.jobs) as pool:
         records = list(pool.map(
-            lambda job: run_one(*job, args, threads), jobs))
+            lambda job: run_one(*job, args, threads, overrides[job[1]]),
+            jobs))
     if args.class_names is None:
         args.class_names = Config.fromfile(args.configs[1]).get(
             'class_names')

@@ -132,3 +132,74 @@ def test_a_finished_run_is_reused_only_for_its_own_config(tmp_path):
     assert tool.run_one('aclnet', 'configs/a.py', 0, args, 1) == record
     with pytest.raises(ValueError, match='was run with configs/a.py'):
         tool.run_one('aclnet', 'configs/b.py', 0, args, 1)
+
+
+FAKE_MIM = '''#!{python}
+"""Stands in for mim: records its options, writes a checkpoint and a dump."""
+import json, os, pickle, sys
+import torch
+command, _, config, *rest = sys.argv[1:]
+work_dir = rest[rest.index('--work-dir') + 1]
+options = rest[rest.index('--cfg-options') + 1:]
+with open(os.path.join(work_dir, command + '_options.json'), 'w') as f:
+    json.dump(options, f)
+if command == 'train':
+    with open(os.path.join(work_dir, 'last_checkpoint'), 'w') as f:
+        f.write(os.path.join(work_dir, 'epoch_1.pth'))
+else:  # every class right but class 9, taken for class 0
+    dump = [dict(pred_score=torch.eye(10)[c if c < 9 else 0],
+                 gt_label=torch.tensor([c])) for c in range(10)]
+    with open(rest[rest.index('--dump') + 1], 'wb') as f:
+        pickle.dump(dump, f)
+'''
+
+
+def test_parallel_runs_parse_configs_in_the_main_thread(tmp_path,
+                                                        monkeypatch):
+    """Config.fromfile is not thread-safe (an mmaction:: base looks the
+    package up through pkg_resources): with --jobs 2 it must run in the main
+    thread only, and every run still gets its ann_file override."""
+    import json
+    import sys
+    import threading
+
+    from conftest import REPO
+    tool = load_tool()
+    mim = tmp_path / 'mim'
+    mim.write_text(FAKE_MIM.format(python=sys.executable))
+    mim.chmod(0o755)
+    monkeypatch.setattr(tool, 'mim', lambda: str(mim))
+    real_fromfile = tool.Config.fromfile
+    parsed = []
+
+    class MainThreadConfig:
+
+        @staticmethod
+        def fromfile(path):
+            assert threading.current_thread() is threading.main_thread()
+            parsed.append(osp.basename(path))
+            return real_fromfile(path)
+
+    monkeypatch.setattr(tool, 'Config', MainThreadConfig)
+    nw_ucla = osp.join(REPO, 'configs', 'aclnet', 'nw_ucla')
+    small = 'stgcnpp-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py'
+    work_dir = tmp_path / 'bench'
+    tool.main([osp.join(nw_ucla, f'baseline_{small}'),
+               osp.join(nw_ucla, f'aclnet_{small}'), '--seeds', '0', '1',
+               '--jobs', '2', '--ann-file', 'u.pkl', '--work-dir',
+               str(work_dir)])
+    # Once per config for the override, once more for the class names.
+    assert parsed == [f'baseline_{small}', f'aclnet_{small}',
+                      f'aclnet_{small}']
+    for arm in ('baseline', 'aclnet'):
+        for seed in (0, 1):
+            run = work_dir / f'{arm}_seed{seed}'
+            for command in ('train', 'test'):
+                options = json.loads(
+                    (run / f'{command}_options.json').read_text())
+                assert options[0] == f'randomness.seed={seed}'
+                assert 'train_dataloader.dataset.ann_file=u.pkl' in options
+            record = json.loads((run / 'record.json').read_text())
+            assert record['top1'] == pytest.approx(0.9)
+    assert '| carry | 0.0 | 0.0 | +0.0 |' in (work_dir /
+                                                'results.md').read_text()
