@@ -19,6 +19,7 @@ baseline, training time, device) is printed and written to
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 import platform
@@ -187,9 +188,14 @@ def table(records, args):
     for arm in others:
         diffs = [100 * (a['top1'] - b['top1'])
                  for a, b in zip(by_arm[arm], by_arm[baseline])]
+        summary = f'mean {statistics.mean(diffs):+.2f}'
+        if len(diffs) > 1:
+            stderr = statistics.stdev(diffs) / math.sqrt(len(diffs))
+            summary += (f', standard error {stderr:.2f}; above the baseline '
+                        f'in {sum(d > 0 for d in diffs)} of {len(diffs)}')
         lines.append(f'Paired top-1 difference ({arm} - {baseline}) per '
                      'seed: ' + ', '.join(f'{d:+.1f}' for d in diffs) +
-                     f' (mean {statistics.mean(diffs):+.2f})')
+                     f' ({summary})')
     lines.append('')
     num_classes = len(first['per_class'])
     names = args.class_names or [str(c) for c in range(num_classes)]

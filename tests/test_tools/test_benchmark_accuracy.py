@@ -51,7 +51,8 @@ def test_table_pairs_seeds_and_lists_classes():
     assert '| baseline | `b.py` | 70.00 ± 14.14 | 70.00 ± 14.14 | 80.0, 60.0' \
         in text
     assert '| aclnet | `a.py` | 80.00 ± 14.14' in text
-    assert '(aclnet - baseline) per seed: -10.0, +30.0 (mean +10.00)' \
+    assert '(aclnet - baseline) per seed: -10.0, +30.0 (mean +10.00, ' \
+        'standard error 20.00; above the baseline in 1 of 2)' \
         in text
     assert '| run | 70.0 | 100.0 | +30.0 |' in text
     assert tool.mean_std([0.9]) == '90.00'  # one seed: no ± 0.00
@@ -91,9 +92,11 @@ def test_table_of_an_ablation_pairs_every_arm_with_the_baseline():
             if line.startswith('| aclnet')]
     assert [row.split(' | ')[0] for row in rows] == ['| aclnet-inter',
                                                     '| aclnet']
-    assert '(aclnet-inter - baseline) per seed: +10.0, +0.0 (mean +5.00)' \
+    assert '(aclnet-inter - baseline) per seed: +10.0, +0.0 (mean +5.00, ' \
+        'standard error 5.00; above the baseline in 1 of 2)' \
         in text
-    assert '(aclnet - baseline) per seed: -10.0, +30.0 (mean +10.00)' in text
+    assert '(aclnet - baseline) per seed: -10.0, +30.0 (mean +10.00, ' \
+        'standard error 20.00; above the baseline in 1 of 2)' in text
     assert '| class | baseline (%) | aclnet-inter (%) | difference | ' \
         'aclnet (%) | difference |' in text
     assert '| 1 | 50.0 | 75.0 | +25.0 | 100.0 | +50.0 |' in text
