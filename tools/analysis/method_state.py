@@ -148,8 +148,10 @@ def default_epochs(runs: Dict) -> List[int]:
             last.append(max(losses))
             if families:
                 first.append(min(families) + 1)
-    epochs = sorted({min(first)} if first else set()) + [max(last)]
-    return sorted(set(epochs))
+    epochs = {max(last)}
+    if first:
+        epochs.add(min(first))
+    return sorted(epochs)
 
 
 def table(runs: Dict, epochs: List[int]) -> str:
