@@ -4,7 +4,8 @@ Importing the package applies the stack's compatibility fixes (see
 :mod:`aclnet_plugin.compat`) and registers the components in mmaction's
 registries: ``AffinityContrastHead``, ``AffinityContrastLoss``,
 ``MarginalContrastLoss``, ``FamilyAwareTemperature``, ``CTRGCN`` (MODELS),
-``MotionFamilyHook`` (HOOKS) and the skeleton transforms (TRANSFORMS).
+``MotionFamilyHook`` and ``DataCheckHook`` (HOOKS) and the skeleton
+transforms (TRANSFORMS).
 """
 from .compat import apply_all as _apply_compat
 
@@ -14,7 +15,7 @@ _apply_compat()
 from .datasets import (CenterOnJoint, Coco17To20, LimbDrop,  # noqa: E402
                        RandomRot, RandomScale, SkeletonFeat, SkeletonFlip,
                        get_layout, register_layout)
-from .engine import MotionFamilyHook  # noqa: E402
+from .engine import DataCheckHook, MotionFamilyHook  # noqa: E402
 from .models import (CTRGCN, AffinityContrastHead,  # noqa: E402
                      AffinityContrastLoss, FamilyAwareTemperature,
                      MarginalContrastLoss, affinity_similarity,
@@ -24,7 +25,7 @@ from .version import __version__  # noqa: E402
 __all__ = [
     '__version__', 'AffinityContrastHead', 'AffinityContrastLoss',
     'MarginalContrastLoss', 'FamilyAwareTemperature', 'MotionFamilyHook',
-    'CTRGCN', 'affinity_similarity', 'motion_families', 'CenterOnJoint',
-    'Coco17To20', 'LimbDrop', 'RandomRot', 'RandomScale', 'SkeletonFeat',
-    'SkeletonFlip', 'get_layout', 'register_layout'
+    'DataCheckHook', 'CTRGCN', 'affinity_similarity', 'motion_families',
+    'CenterOnJoint', 'Coco17To20', 'LimbDrop', 'RandomRot', 'RandomScale',
+    'SkeletonFeat', 'SkeletonFlip', 'get_layout', 'register_layout'
 ]

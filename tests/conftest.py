@@ -1,4 +1,6 @@
-"""Shared fixtures: a tiny demo dataset and configs derived from the demo one."""
+"""Shared fixtures: a tiny demo dataset and configs derived from the demo one,
+tools loaded by path, and the real datasets of ``../shared``."""
+import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -19,12 +21,51 @@ DEMO_CONFIG = osp.join(
     REPO, 'configs', 'aclnet',
     'aclnet_stgcnpp_1xb16-joint-u32-24e_demo-keypoint-3d.py')
 HELPERS = osp.join(REPO, 'tests', 'helpers')
+SHARED_DATASETS = osp.join(REPO, '..', 'shared', 'datasets')
+
+
+def load_tool(relpath):
+    """Import a script of ``tools/`` (e.g. ``'data/kgbd_to_pyskl.py'``)."""
+    path = osp.join(REPO, 'tools', relpath)
+    name = 'tool_' + relpath.replace('/', '_').replace('.py', '')
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling need it there
+    spec.loader.exec_module(module)
+    return module
+
+
+def find_shared(dataset, filename, env=None):
+    """A real dataset file: ``$ENV`` if set, else ``../shared/datasets``.
+
+    Args:
+        dataset (str): The folder under ``../shared/datasets``
+            (``'nw_ucla'``, ``'fpha'``, ``'kgbd'``).
+        filename (str): The archive (or folder) in it.
+        env (str, optional): An environment variable naming another copy.
+            Defaults to ``{DATASET}_ROOT``.
+
+    Returns:
+        str | None: The path, or None when absent (tests then skip).
+    """
+    env = env or f'{dataset.upper()}_ROOT'
+    candidates = [os.environ.get(env),
+                  osp.join(SHARED_DATASETS, dataset, filename)]
+    for candidate in candidates:
+        if candidate and osp.exists(candidate):
+            if osp.isdir(candidate) and osp.exists(
+                    osp.join(candidate, filename)):
+                return osp.join(candidate, filename)
+            return candidate
+    return None
 
 
 @pytest.fixture(scope='session')
 def tiny_dataset(tmp_path_factory):
     """A small demo pickle (12 classes) and its class-name file."""
-    from aclnet_plugin.datasets import DEMO_CLASSES, write_demo_dataset
+    demo_data = load_tool('data/generate_demo_data.py')
+    DEMO_CLASSES, write_demo_dataset = (demo_data.DEMO_CLASSES,
+                                        demo_data.write_demo_dataset)
     root = tmp_path_factory.mktemp('tiny_demo')
     ann_file = str(root / 'tiny.pkl')
     write_demo_dataset(
@@ -33,6 +74,45 @@ def tiny_dataset(tmp_path_factory):
     with open(names, 'w') as f:
         f.write('\n'.join(DEMO_CLASSES) + '\n')
     return dict(ann_file=ann_file, class_names=names)
+
+
+NW_UCLA = find_shared('nw_ucla', 'all_sqe.tar.gz')
+# two views of four classes, and the release's two 1-frame clips
+NW_UCLA_CLIPS = [f'a{a:02d}_s01_e00_v0{v}' for a in (1, 2, 3, 4)
+                 for v in (1, 2, 3)]
+NW_UCLA_CLIPS += ['a02_s09_e04_v02', 'a02_s09_e04_v03']
+
+
+@pytest.fixture(scope='session')
+def nw_ucla_clips(tmp_path_factory):
+    """A folder holding a handful of real NW-UCLA clips (skips without)."""
+    import tarfile
+    if NW_UCLA is None:
+        pytest.skip('NW-UCLA not found (../shared or NW_UCLA_ROOT)')
+    folder = tmp_path_factory.mktemp('nw_ucla') / 'all_sqe'
+    folder.mkdir()
+    wanted = {f'{name}.json' for name in NW_UCLA_CLIPS}
+    if osp.isdir(NW_UCLA):
+        for name in wanted:
+            with open(osp.join(NW_UCLA, name), 'rb') as f:
+                (folder / name).write_bytes(f.read())
+    else:
+        with tarfile.open(NW_UCLA) as tar:
+            for member in tar:
+                if osp.basename(member.name) in wanted:
+                    (folder / osp.basename(member.name)).write_bytes(
+                        tar.extractfile(member).read())
+    assert len(list(folder.iterdir())) == len(NW_UCLA_CLIPS)
+    return folder
+
+
+@pytest.fixture(scope='session')
+def nw_ucla_pickle(nw_ucla_clips, tmp_path_factory):
+    """Those clips converted to a PySKL pickle (read-only for tests)."""
+    converter = load_tool('data/nw_ucla_to_pyskl.py')
+    ann_file = str(tmp_path_factory.mktemp('nw_ucla_pkl') / 'ucla.pkl')
+    converter.convert_nw_ucla(str(nw_ucla_clips), ann_file, progress=False)
+    return ann_file
 
 
 def tiny_config(dataset, work_dir, max_epochs=2, start_epoch=1, **options):

@@ -86,8 +86,7 @@ def activate_families(head):
     """Families, prototypes and (if any) a full queue, as mid-training."""
     generator = torch.Generator().manual_seed(0)
     C = head.num_classes
-    head.family_hook_attached = True
-    head.collect_confusion = True
+    head.set_confusion_collection(True)
     head.confusion.copy_(torch.poisson(torch.rand(C, C, generator=generator)
                                        * 3, generator=generator))
     head.update_families()

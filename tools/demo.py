@@ -30,17 +30,14 @@ def parse_args():
 
 
 def ensure_data(cfg):
-    from aclnet_plugin.datasets import DEMO_CLASSES, write_demo_dataset
+    sys.path.insert(0, osp.join(REPO, 'tools', 'data'))
+    from generate_demo_data import write_demo_dataset
     ann_file = cfg.train_dataloader.dataset.ann_file
     if osp.exists(ann_file):
         print(f'Demo data: {ann_file} (exists)')
     else:
         write_demo_dataset(ann_file)
         print(f'Demo data: wrote {ann_file}')
-    names = cfg.custom_hooks[0].class_names
-    if not osp.exists(names):
-        with open(names, 'w') as f:
-            f.write('\n'.join(DEMO_CLASSES) + '\n')
 
 
 def train(config, work_dir, max_epochs, retrain):

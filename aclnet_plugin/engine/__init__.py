@@ -1,3 +1,3 @@
-from .hooks import MotionFamilyHook
+from .hooks import DataCheckHook, MotionFamilyHook
 
-__all__ = ['MotionFamilyHook']
+__all__ = ['DataCheckHook', 'MotionFamilyHook']

@@ -6,6 +6,8 @@ samples of class ``i`` predicted as class ``j``; the diagonal is ignored.
 import torch
 from torch import Tensor
 
+from ..utils import check_int
+
 
 def _check_square(name: str, matrix: Tensor) -> None:
     if matrix.dim() != 2 or matrix.shape[0] != matrix.shape[1]:
@@ -13,18 +15,13 @@ def _check_square(name: str, matrix: Tensor) -> None:
                          f'{tuple(matrix.shape)}')
 
 
-def _check_topk(topk: int) -> None:
-    if isinstance(topk, bool) or not isinstance(topk, int) or topk < 1:
-        raise ValueError(f'topk must be an integer >= 1, got {topk!r}')
-
-
-def effective_topk(num_classes: int, topk: int) -> int:
+def effective_num_neighbors(num_classes: int, num_neighbors: int) -> int:
     """K_eff = min(K, C - 1): a class has at most C - 1 other classes."""
-    _check_topk(topk)
-    return min(topk, num_classes - 1)
+    check_int('num_neighbors', num_neighbors, 1)
+    return min(num_neighbors, num_classes - 1)
 
 
-def confusion_neighbors(confusion: Tensor, topk: int = 10) -> Tensor:
+def confusion_neighbors(confusion: Tensor, num_neighbors: int = 10) -> Tensor:
     """Indicator I of the K_eff most confused classes of every class (eq. 3).
 
     ``I[i, j] = 1`` when ``j != i`` is among the K_eff classes with the
@@ -33,20 +30,20 @@ def confusion_neighbors(confusion: Tensor, topk: int = 10) -> Tensor:
 
     Args:
         confusion (Tensor): (C, C) counts, any real dtype.
-        topk (int): K, the number of neighbours. Defaults to 10.
+        num_neighbors (int): K, the number of neighbours. Defaults to 10.
 
     Returns:
         Tensor: (C, C) float64 0/1 matrix.
     """
     _check_square('confusion', confusion)
-    indicator, _ = _neighbors(confusion, topk)
+    indicator, _ = _neighbors(confusion, num_neighbors)
     return indicator
 
 
-def _neighbors(confusion: Tensor, topk: int):
+def _neighbors(confusion: Tensor, num_neighbors: int):
     """I (C, C) float64 and the (C, K_eff) neighbour indices, -1 if none."""
     num_classes = confusion.shape[0]
-    k = effective_topk(num_classes, topk)
+    k = effective_num_neighbors(num_classes, num_neighbors)
     counts = confusion.detach().to(torch.float64)
     if k == 0:
         return torch.zeros_like(counts), torch.empty(
@@ -68,7 +65,7 @@ def _neighbors(confusion: Tensor, topk: int):
     return indicator, top.masked_fill(~confused, -1)
 
 
-def affinity_similarity(confusion: Tensor, topk: int = 10) -> Tensor:
+def affinity_similarity(confusion: Tensor, num_neighbors: int = 10) -> Tensor:
     """Affinity w between classes from their confusion counts (eq. 3-5).
 
     ``w[i, j] = I[i, j] / 2 + Mc[i, j] / max(sum_p I[i, p], 1)`` with
@@ -77,14 +74,14 @@ def affinity_similarity(confusion: Tensor, topk: int = 10) -> Tensor:
     Args:
         confusion (Tensor): (C, C) counts, ``confusion[i, j]`` the number of
             samples of class i predicted as class j.
-        topk (int): K, the number of neighbours. Defaults to 10.
+        num_neighbors (int): K, the number of neighbours. Defaults to 10.
 
     Returns:
         Tensor: (C, C) float64 affinity (float64 keeps the threshold of
         :func:`motion_families` exact).
     """
     _check_square('confusion', confusion)
-    indicator, top = _neighbors(confusion, topk)
+    indicator, top = _neighbors(confusion, num_neighbors)
     # Mc[i, j] = sum over the neighbours p of i of I[j, p]: gathering the K
     # neighbour columns costs O(C^2 K) instead of the O(C^3) of I @ I^T.
     # Counts of 0/1 terms are exact in float32, which halves the traffic.
@@ -100,7 +97,7 @@ def affinity_similarity(confusion: Tensor, topk: int = 10) -> Tensor:
 
 def motion_families(affinity: Tensor,
                     overlap_threshold: int = 4,
-                    topk: int = 10) -> Tensor:
+                    num_neighbors: int = 10) -> Tensor:
     """Motion Family membership (eq. 6): ``j in W(i)`` iff ``w[i, j] > n_a / K_eff``.
 
     Affinities are ratios of small integers, so ties at the threshold are
@@ -111,7 +108,8 @@ def motion_families(affinity: Tensor,
     Args:
         affinity (Tensor): (C, C) output of :func:`affinity_similarity`.
         overlap_threshold (int): n_a. Defaults to 4.
-        topk (int): K, as used for the affinity. Defaults to 10.
+        num_neighbors (int): K, as used for the affinity. Defaults to
+            10.
 
     Returns:
         Tensor: (C, C) bool, row i the members of class i's family; the
@@ -122,7 +120,7 @@ def motion_families(affinity: Tensor,
         raise ValueError('overlap_threshold must be >= 0, got '
                          f'{overlap_threshold!r}')
     num_classes = affinity.shape[0]
-    k = effective_topk(num_classes, topk)
+    k = effective_num_neighbors(num_classes, num_neighbors)
     if k == 0:
         return torch.zeros_like(affinity, dtype=torch.bool)
     tolerance = 1.0 / (4 * k * k)

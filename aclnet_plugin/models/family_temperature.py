@@ -5,6 +5,7 @@ import torch
 from torch import Tensor, nn
 
 from mmaction.registry import MODELS
+from ..utils import check_int
 
 
 @MODELS.register_module()
@@ -16,7 +17,8 @@ class FamilyAwareTemperature(nn.Module):
     i-th boundary is ``i * K`` unless ``boundaries`` are given.
 
     Args:
-        topk (int): K, the neighbour count of the families. Defaults to 10.
+        num_neighbors (int): K, the neighbour count of the families.
+            Defaults to 10.
         temperatures (Sequence[float]): One temperature per size band,
             smallest families first. Defaults to (0.1, 0.5, 1.0).
         boundaries (Sequence[float], optional): Upper family size of every
@@ -25,18 +27,17 @@ class FamilyAwareTemperature(nn.Module):
     """
 
     def __init__(self,
-                 topk: int = 10,
+                 num_neighbors: int = 10,
                  temperatures: Sequence[float] = (0.1, 0.5, 1.0),
                  boundaries: Optional[Sequence[float]] = None) -> None:
         super().__init__()
-        if isinstance(topk, bool) or not isinstance(topk, int) or topk < 1:
-            raise ValueError(f'topk must be an integer >= 1, got {topk!r}')
+        check_int('num_neighbors', num_neighbors, 1)
         temperatures = tuple(float(t) for t in temperatures)
         if not temperatures or min(temperatures) <= 0:
             raise ValueError('temperatures must be a non-empty sequence of '
                              f'positive numbers, got {temperatures!r}')
         if boundaries is None:
-            boundaries = [topk * i for i in range(1, len(temperatures))]
+            boundaries = [num_neighbors * i for i in range(1, len(temperatures))]
         boundaries = tuple(float(b) for b in boundaries)
         if len(boundaries) != len(temperatures) - 1:
             raise ValueError(f'{len(temperatures)} temperatures need '
@@ -44,7 +45,7 @@ class FamilyAwareTemperature(nn.Module):
                              f'{boundaries!r}')
         if any(b1 >= b2 for b1, b2 in zip(boundaries, boundaries[1:])):
             raise ValueError(f'boundaries must increase, got {boundaries!r}')
-        self.topk = topk
+        self.num_neighbors = num_neighbors
         self.temperatures = temperatures
         self.boundaries = boundaries
 
@@ -67,5 +68,5 @@ class FamilyAwareTemperature(nn.Module):
         return table[band]
 
     def extra_repr(self) -> str:
-        return (f'topk={self.topk}, temperatures={self.temperatures}, '
+        return (f'num_neighbors={self.num_neighbors}, temperatures={self.temperatures}, '
                 f'boundaries={self.boundaries}')

@@ -2,13 +2,21 @@
 # minutes on 2 CPU cores. Make the data first:
 #   python tools/data/generate_demo_data.py --out data/demo/aclnet_demo.pkl
 # then: mim train mmaction configs/aclnet/<this file>
+# (tools/demo.py, run by `make demo`, does both and tests the result).
 _base_ = 'mmaction::_base_/default_runtime.py'
 
 custom_imports = dict(imports=['aclnet_plugin'], allow_failed_imports=False)
 
 num_classes = 12
 ann_file = 'data/demo/aclnet_demo.pkl'
-class_names = 'data/demo/aclnet_demo_classes.txt'
+# The demo's classes (tools/data/generate_demo_data.py), for the logs and the
+# Motion Family files.
+class_names = [
+    'raise left arm', 'raise right arm', 'raise both arms', 'wave slowly',
+    'wave fast', 'wave widely', 'kick forward', 'raise knee',
+    'raise leg sideways', 'shake hands', 'push other person',
+    'hug other person'
+]
 clip_len = 32
 max_epochs = 24
 # No RepeatDataset here: runner epochs are data epochs. The paper starts the
@@ -113,6 +121,8 @@ custom_hooks = [
 ]
 default_hooks = dict(
     checkpoint=dict(interval=max_epochs // 4, max_keep_ckpts=1),
-    logger=dict(interval=10))
+    logger=dict(interval=10),
+    # labels checked against the head before the first iteration
+    data_check=dict(type='DataCheckHook'))
 randomness = dict(seed=0)
 auto_scale_lr = dict(enable=False, base_batch_size=16)

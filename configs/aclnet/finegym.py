@@ -1,4 +1,3 @@
-# Short name for ACLNet, ST-GCN++, joint stream, on FineGYM (99 element
-# classes). Written by tools/misc/generate_configs.py.
+# Short name for ACLNet, ST-GCN++, joint stream, on FineGYM.
 #   mim train mmaction configs/aclnet/finegym.py
 _base_ = './gym/aclnet_stgcnpp_8xb16-joint-u100-150e_gym-keypoint-2d.py'

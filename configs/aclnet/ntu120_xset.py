@@ -1,4 +1,3 @@
 # Short name for ACLNet, ST-GCN++, joint stream, on NTU RGB+D 120, cross-setup.
-# Written by tools/misc/generate_configs.py.
 #   mim train mmaction configs/aclnet/ntu120_xset.py
 _base_ = './ntu120/aclnet_stgcnpp_8xb16-joint-u100-150e_ntu120-xset-keypoint-3d.py'

@@ -1,4 +1,3 @@
 # Short name for ACLNet, ST-GCN++, joint stream, on NTU RGB+D 60, cross-view.
-# Written by tools/misc/generate_configs.py.
 #   mim train mmaction configs/aclnet/ntu60_xview.py
 _base_ = './ntu60/aclnet_stgcnpp_8xb16-joint-u100-150e_ntu60-xview-keypoint-3d.py'

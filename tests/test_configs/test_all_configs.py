@@ -1,9 +1,11 @@
 """Every benchmark config under configs/aclnet/ loads, builds and runs.
 
-Each config written by tools/misc/generate_configs.py (all of
-configs/aclnet/ but the demo config and nw_ucla/, which have their own
-tests) is loaded with ``Config.fromfile`` and checked against its file name
-(head, hook, backbone, stream, schedule, classes, splits), then shrunk
+Each benchmark config (all of configs/aclnet/ but the demo config and
+nw_ucla/, which have their own tests: the five hand-written complete configs
+and the leaves tools/misc/generate_configs.py writes) is loaded with
+``Config.fromfile`` and checked against its file name (head, hook, backbone,
+stream, schedule, classes, splits) and the augmentation recipe of the ACLNet
+authors' public configs, then shrunk
 (ST-GCN++ / CTR-GCN with 8 base channels, clips of 8 frames, a 16-entry
 memory queue) and run on a tiny generated pickle of its kind (3D, 25 joints;
 2D COCO with scores; Kinetics' compressed per-video keypoint files):
@@ -13,7 +15,7 @@ memory queue) and run on a tiny generated pickle of its kind (3D, 25 joints;
 - one test iteration: a batch from the real 10-clip test pipeline through
   ``test_step`` ('predict' mode), plus one sample of the validation pipeline.
 
-All configs are run fully (no sampling). Besides, the committed files must
+All configs are run fully (no sampling). Besides, the committed leaves must
 be exactly what the generator writes, and ``mim train`` of the alias
 ``configs/aclnet/ntu120_xset.py`` must run from the repository root.
 """
@@ -31,15 +33,36 @@ import pytest
 import torch
 
 from conftest import REPO, bin_path, run
+from helpers.tiny_skeletons import write_2d, write_3d, write_kinetics
 
 CONFIG_ROOT = osp.join(REPO, 'configs', 'aclnet')
 GENERATOR = osp.join(REPO, 'tools', 'misc', 'generate_configs.py')
 SPLITTER = osp.join(REPO, 'tools', 'misc', 'split_k400_kpfiles.py')
-SPLITS = ('xsub_train', 'xsub_val', 'xview_train', 'xview_val', 'xset_train',
-          'xset_val', 'train', 'val')
 NAME = re.compile(r'^(?P<arm>aclnet|baseline)_(?P<backbone>stgcnpp|ctrgcn)_'
-                  r'8xb16-(?P<stream>[a-z-]+?)-u100-150e_(?P<key>[a-z0-9-]+)'
-                  r'-keypoint-(?P<dim>2d|3d)\.py$')
+                  r'8xb16-(?P<stream>[a-z-]+?)-u(?P<clip_len>100|50)-150e_'
+                  r'(?P<key>[a-z0-9-]+)-keypoint-(?P<dim>2d|3d)\.py$')
+# The complete configs, one per dataset, written by hand.
+HAND_WRITTEN = [
+    'ntu60/aclnet_stgcnpp_8xb16-joint-u100-150e_ntu60-xsub-keypoint-3d.py',
+    'ntu120/aclnet_stgcnpp_8xb16-joint-u100-150e_ntu120-xsub-keypoint-3d.py',
+    'pku_mmd/aclnet_stgcnpp_8xb16-joint-u50-150e_pku-mmd-xsub-keypoint-3d.py',
+    'k400/aclnet_stgcnpp_8xb16-joint-u100-150e_k400-keypoint-2d.py',
+    'gym/aclnet_stgcnpp_8xb16-joint-u100-150e_gym-keypoint-2d.py',
+]
+# The augmentation of the authors' public configs, per split and stream:
+# 'flip' = left/right joint swap (p 0.5, no mirroring), 'drop' = limb drop
+# (p 0.2); absent = neither (written out from the issue's table).
+RECIPE = {
+    'ntu60-xsub': dict(b='flip', k='flip', bm='flip', km='flip'),
+    'ntu60-xview': dict(k='drop', km='drop'),
+    'ntu120-xsub': dict(j='flip', b='flip', k='drop', jm='flip', bm='flip',
+                        km='drop'),
+    'ntu120-xset': dict(b='flip', k='flip', bm='flip', km='flip'),
+    'pku-mmd-xsub': dict(j='drop', b='drop', k='drop', jm='drop', bm='drop',
+                         km='drop'),
+    'pku-mmd-xview': dict(j='drop', b='drop', k='drop', jm='drop',
+                          bm='drop', km='drop'),
+}
 FEATS = {'joint': 'j', 'bone': 'b', 'kbone': 'k', 'joint-motion': 'jm',
          'bone-motion': 'bm', 'kbone-motion': 'km'}
 # per benchmark key: classes, train split, memory size, graph joints
@@ -59,7 +82,6 @@ ALIASES = {
     'kinetics': 'k400', 'finegym': 'gym', 'pku_mmd_xsub': 'pku-mmd-xsub',
     'pku_mmd_xview': 'pku-mmd-xview',
 }
-NUM_LABELS = 51  # labels of the tiny data: valid for every benchmark
 
 
 def _load_generator():
@@ -90,108 +112,15 @@ def describe(rel):
     """What the file name promises: arm, backbone, stream, benchmark."""
     stem = osp.basename(rel)[:-3]
     if stem in ALIASES:
+        key = ALIASES[stem]
         return dict(arm='aclnet', backbone='stgcnpp', stream='joint',
-                    key=ALIASES[stem], alias=True)
+                    key=key, alias=True,
+                    clip_len='50' if key.startswith('pku') else '100')
     match = NAME.match(osp.basename(rel))
     assert match, f'{rel} does not follow the naming scheme'
     info = match.groupdict()
     info['alias'] = False
     return info
-
-
-# ---------------------------------------------------------------------------
-# Tiny data
-# ---------------------------------------------------------------------------
-def _skeleton_3d(rng, frames):
-    """A wobbling 25-joint body, joints spread around a spine."""
-    base = rng.normal(0, 0.3, size=(25, 3)).astype(np.float32)
-    base[0] = [0, 0, 0]
-    base[1] = [0, 0, 0.3]  # spine up the z axis
-    base[4], base[8] = [-0.2, 0, 0.5], [0.2, 0, 0.5]  # shoulders
-    drift = rng.normal(0, 0.01, size=(frames, 25, 3)).cumsum(0)
-    return base[None] + drift.astype(np.float32) + np.float32([0, 0, 2.5])
-
-
-def _names(count, prefix):
-    return [f'{prefix}{i:03d}' for i in range(count)]
-
-
-def _split(names):
-    names = list(names)
-    return {split: list(names) for split in SPLITS}
-
-
-def write_3d(path, count=6, seed=0):
-    rng = np.random.default_rng(seed)
-    annotations = []
-    for i, name in enumerate(_names(count, 'S001C001P001R001A')):
-        frames = int(rng.integers(12, 20))
-        persons = 1 + i % 2
-        keypoint = np.stack(
-            [_skeleton_3d(rng, frames) for _ in range(persons)])
-        annotations.append(
-            dict(frame_dir=name, label=int(i * 7 % NUM_LABELS),
-                 total_frames=frames, keypoint=keypoint))
-    with open(path, 'wb') as f:
-        pickle.dump(dict(split=_split(a['frame_dir'] for a in annotations),
-                         annotations=annotations), f)
-
-
-def _coco_pixels(rng, frames, persons):
-    centre = rng.uniform([400, 300], [1500, 800], size=(persons, 1, 1, 2))
-    offsets = rng.normal(0, 60, size=(persons, 1, 17, 2))
-    drift = rng.normal(0, 3, size=(persons, frames, 17, 2)).cumsum(1)
-    return (centre + offsets + drift).astype(np.float32)
-
-
-def write_2d(path, count=6, seed=1):
-    """FineGYM-like: keypoints and scores in the annotations, one person."""
-    rng = np.random.default_rng(seed)
-    annotations = []
-    for i, name in enumerate(_names(count, 'gym_')):
-        frames = int(rng.integers(12, 20))
-        annotations.append(
-            dict(frame_dir=name, label=int(i * 5 % NUM_LABELS),
-                 total_frames=frames, img_shape=(1080, 1920),
-                 original_shape=(1080, 1920),
-                 keypoint=_coco_pixels(rng, frames, 1),
-                 keypoint_score=rng.uniform(
-                     0.2, 1, size=(1, frames, 17)).astype(np.float32)))
-    with open(path, 'wb') as f:
-        pickle.dump(dict(split=_split(a['frame_dir'] for a in annotations),
-                         annotations=annotations), f)
-
-
-def write_kinetics(path, kpfile, count=6, seed=2):
-    """Kinetics-like: a table of contents and one PySKL-style kpfile.
-
-    Frames hold 0 to 3 persons (some none, squeezed out by DecompressPose;
-    some three, of which it keeps two).
-    """
-    rng = np.random.default_rng(seed)
-    annotations, videos = [], {}
-    for i, name in enumerate(_names(count, 'k400_')):
-        frames = int(rng.integers(14, 22))
-        rows, inds = [], []
-        for t in range(frames):
-            persons = [1, 2, 3, 0][(t + i) % 4] if t else 1
-            for _ in range(persons):
-                xy = _coco_pixels(rng, 1, 1)[0, 0]
-                score = rng.uniform(0.1, 1, size=(17, 1))
-                rows.append(np.concatenate([xy, score], axis=1))
-                inds.append(t)
-        videos[name] = dict(keypoint=np.stack(rows).astype(np.float16))
-        annotations.append(
-            dict(frame_dir=name, label=int(i * 3 % NUM_LABELS),
-                 total_frames=frames, img_shape=(720, 1280),
-                 original_shape=(720, 1280),
-                 frame_inds=np.array(inds, dtype=np.int16),
-                 box_score=rng.uniform(0.3, 1, len(inds)).astype(np.float16),
-                 raw_file=osp.basename(kpfile)))
-    with open(path, 'wb') as f:
-        pickle.dump(dict(split=_split(videos), annotations=annotations), f)
-    with open(kpfile, 'wb') as f:
-        pickle.dump(videos, f)
 
 
 @pytest.fixture(scope='module')
@@ -306,11 +235,25 @@ def check_against_name(cfg, info):
         assert feats.feats == [feat]
         assert feats.layout == ('nturgb+d' if joints == 25 else 'coco20')
         [sample] = [s for s in pipeline if s.type == 'UniformSampleFrames']
-        assert sample.clip_len == 100
+        assert sample.clip_len == int(info['clip_len'])
         assert sample.get('num_clips', 1) == (clips or 1)
         assert bool(sample.get('test_mode')) == (clips is not None)
         assert ('RandomRot' in types) == (joints == 25 and clips is None)
         assert types[-1] == 'PackActionInputs'
+        assert 'PreNormalize2D' not in types  # 2D: raw pixels, as published
+        assert ('PreNormalize3D' in types) == (joints == 25)
+        aug = RECIPE.get(info['key'], {}).get(feat) if clips is None else None
+        flips = [s for s in pipeline if s.type == 'SkeletonFlip']
+        drops = [s for s in pipeline if s.type == 'LimbDrop']
+        assert len(flips) == (aug == 'flip') and len(drops) == (aug == 'drop')
+        for flip in flips:  # joints swapped, coordinates not mirrored
+            assert (flip.p, flip.axis) == (0.5, None)
+            assert types.index('SkeletonFlip') < types.index('SkeletonFeat')
+        for drop in drops:  # one arm or leg, in the stream's features
+            assert drop.p == 0.2 and sorted(drop.limbs) == [
+                'left_arm', 'left_leg', 'right_arm', 'right_leg']
+            assert types.index('LimbDrop') > types.index('SkeletonFeat')
+    assert cfg.default_hooks.data_check.type == 'DataCheckHook'
 
 
 # ---------------------------------------------------------------------------
@@ -319,24 +262,28 @@ def check_against_name(cfg, info):
 def test_committed_configs_are_what_the_generator_writes():
     generator = _load_generator()
     assert generator.write(CONFIG_ROOT, check=True) == []
-    # nothing stray: every benchmark config here comes from the generator
-    assert sorted(rel for rel in generator.all_configs()
-                  if not rel.startswith('_base_')) == CONFIGS
-    assert len(CONFIGS) == 152
+    # nothing stray: every benchmark config here is hand-written or a leaf
+    assert sorted(list(generator.all_configs()) + HAND_WRITTEN) == CONFIGS
+    # per split: 6 streams, the baseline, and on NTU the CTR-GCN pair; the
+    # 8 aliases
+    assert len(CONFIGS) == 8 * 7 + 4 * 2 + 8 == 72
 
 
 def test_generator_is_idempotent(tmp_path):
     generator = _load_generator()
     first = generator.write(str(tmp_path))
-    assert len(first) == 152 + 1  # and the shared schedule base
+    assert len(first) == 72 - len(HAND_WRITTEN)
     assert generator.write(str(tmp_path)) == []
 
 
-def test_coco20_graph_matches_the_layout():
+@pytest.mark.parametrize('rel', [r for r in HAND_WRITTEN if '2d' in r])
+def test_coco20_graph_matches_the_layout(rel):
     from aclnet_plugin.datasets.layouts import get_layout
-    generator = _load_generator()
     layout = get_layout('coco20').graph_cfg()['layout']
-    assert generator.COCO20_GRAPH == layout
+    written = load(rel).model.backbone.graph_cfg.layout
+    assert written.num_node == layout['num_node']
+    assert written.center == layout['center']
+    assert [list(e) for e in written.inward] == layout['inward']
 
 
 @pytest.mark.parametrize('rel', CONFIGS)
@@ -395,34 +342,6 @@ def test_config_trains_and_tests(rel, tiny_data):
         score = output.pred_score
         assert score.shape == (num_classes, )
         assert torch.allclose(score.sum(), torch.tensor(1.), atol=1e-4)
-
-
-def test_split_k400_kpfiles(tiny_data, tmp_path):
-    """Per-video files hold the kpfile's entries; reruns skip; gaps found."""
-    with open(tiny_data['kpfile'], 'rb') as f:
-        videos = pickle.load(f)
-    for name, item in videos.items():
-        with open(osp.join(tiny_data['kpfile_dir'], name + '.pkl'),
-                  'rb') as f:
-            assert np.array_equal(pickle.load(f)['keypoint'],
-                                  item['keypoint'])
-    proc = run([sys.executable, SPLITTER, tiny_data['kpfile'],
-                tiny_data['kpfile_dir']], cwd=str(tmp_path))
-    assert '0 videos written, 6 skipped' in proc.stdout
-    empty = tmp_path / 'empty'
-    empty.mkdir()
-    proc = subprocess.run(
-        [sys.executable, SPLITTER, str(empty / 'none.pkl'), str(empty)],
-        capture_output=True, text=True)
-    assert proc.returncode != 0
-    (empty / 'one.pkl').write_bytes(
-        pickle.dumps({'k400_000': videos['k400_000']}))
-    proc = subprocess.run(
-        [sys.executable, SPLITTER, str(empty / 'one.pkl'), str(empty / 'out'),
-         '--ann-file', tiny_data['ann_k400']],
-        capture_output=True, text=True)
-    assert proc.returncode == 1
-    assert '5 videos of' in proc.stdout
 
 
 def test_mim_train_alias_from_repo_root(tiny_data, tmp_path):

@@ -1,4 +1,4 @@
-"""MotionFamilyHook: schedule, errors, logging, JSON output, label checks."""
+"""MotionFamilyHook: schedule, errors, logging, JSON output."""
 import json
 import logging
 from types import SimpleNamespace
@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.logging import MessageHub
 
-from aclnet_plugin.engine.hooks import MotionFamilyHook, check_dataset_labels
+from aclnet_plugin.engine.hooks import MotionFamilyHook
 from aclnet_plugin.models import AffinityContrastHead
 from mmaction.models import GCNHead
 from mmaction.registry import HOOKS
@@ -58,11 +58,11 @@ def test_hook_drives_the_head(tmp_path):
     runner = make_runner(head, tmp_path)
     hook = MotionFamilyHook(start_epoch=2)
     hook.before_train(runner)
-    assert head.family_hook_attached
+    assert head.has_family_schedule
     for epoch in range(3):
         runner.epoch = epoch
         hook.before_train_epoch(runner)
-        assert head.collect_confusion == (epoch >= 1)
+        assert head.collecting_confusion == (epoch >= 1)
         hook.after_train_epoch(runner)
         if epoch == 0:  # before the start epoch: no families, no file
             assert not head.family_mask.any()
@@ -137,46 +137,16 @@ def test_registered_in_mmaction_hooks():
     assert hook.priority == 'ABOVE_NORMAL'  # before SyncBuffersHook
 
 
-def test_bad_label_names_file_sample_and_field(tmp_path):
-    runner = make_runner(confused_head(), tmp_path, labels=(0, 1, 4, 2))
-    with pytest.raises(ValueError) as info:
-        MotionFamilyHook().before_train(runner)
-    message = str(info.value)
-    assert 'train.pkl' in message and "frame_dir='clip2'" in message
-    assert '"label" = 4' in message and 'num_classes=4' in message
-    check_dataset_labels(Dataset([0, 1, 2, 3]), 4)  # fine
-    with pytest.raises(ValueError, match='sample 0'):
-        check_dataset_labels(Dataset([-1]), 4)
-
-
-class SerializedDataset(Dataset):
-    """As an mmengine dataset after serialisation: empty data_list."""
-
-    def __init__(self, labels):
-        super().__init__(labels)
-        self._infos, self.data_list = self.data_list, []
-
-    def __len__(self):
-        return len(self._infos)
-
-    def get_data_info(self, index):
-        return self._infos[index]
-
-
-def test_bad_label_caught_per_batch_in_serialized_dataset(tmp_path):
-    from mmaction.structures import ActionDataSample
+def test_out_dir_and_missing_class_name_file(tmp_path):
+    """Families go to out_dir when given; a class-name file that is not there
+    is a warning, and the classes are named by index."""
     runner = make_runner(confused_head(), tmp_path)
-    runner.train_dataloader.dataset = SerializedDataset([0, 1, 7, 2])
-    hook = MotionFamilyHook()
-    hook.before_train(runner)  # nothing visible yet: no error
-    good = dict(data_samples=[ActionDataSample().set_gt_label(y)
-                              for y in (0, 3)])
-    hook.before_train_iter(runner, 0, good)
-    bad = dict(data_samples=[ActionDataSample().set_gt_label(y)
-                             for y in (0, 7)])
-    with pytest.raises(ValueError) as info:
-        hook.before_train_iter(runner, 1, bad)
-    message = str(info.value)
-    assert "sample 2 (frame_dir='clip2')" in message
-    assert '"label" = 7' in message
-    MotionFamilyHook(check_labels=False).before_train_iter(runner, 1, bad)
+    out_dir = tmp_path / 'elsewhere'
+    hook = MotionFamilyHook(start_epoch=1, out_dir=str(out_dir),
+                            class_names=str(tmp_path / 'no_such_file.txt'))
+    hook.before_train(runner)
+    hook.after_train_epoch(runner)
+    assert not (tmp_path / 'motion_families').exists()
+    record = json.load(open(out_dir / 'epoch_1.json'))
+    assert record['classes'][0]['members'] == [1]
+    assert 'name' not in record['classes'][0]

@@ -18,14 +18,14 @@ from aclnet_plugin.models import (affinity_similarity, confusion_neighbors,
 # ---------------------------------------------------------------------------
 # Brute-force reference, straight from METHOD.md sections 2 and 3.
 # ---------------------------------------------------------------------------
-def ref_neighbors(confusion, topk):
+def ref_neighbors(confusion, num_neighbors):
     """N_K(i) for every i, as Python sets (METHOD.md section 2).
 
     K_eff = min(K, C - 1); candidates are j != i with H[i][j] > 0; the K_eff
     largest counts win, ties to the lower class index.
     """
     num_classes = len(confusion)
-    k_eff = min(topk, num_classes - 1)
+    k_eff = min(num_neighbors, num_classes - 1)
     neighbors = []
     for i in range(num_classes):
         candidates = [j for j in range(num_classes)
@@ -36,10 +36,10 @@ def ref_neighbors(confusion, topk):
     return neighbors
 
 
-def ref_affinity(confusion, topk):
+def ref_affinity(confusion, num_neighbors):
     """w as a list of lists of exact Fractions (eq. 3-5)."""
     num_classes = len(confusion)
-    neighbors = ref_neighbors(confusion, topk)
+    neighbors = ref_neighbors(confusion, num_neighbors)
     indicator = [[1 if j in neighbors[i] else 0 for j in range(num_classes)]
                  for i in range(num_classes)]
     affinity = []
@@ -57,7 +57,7 @@ def ref_affinity(confusion, topk):
     return affinity
 
 
-def ref_families(affinity, overlap_threshold, topk):
+def ref_families(affinity, overlap_threshold, num_neighbors):
     """W(i) = {j != i : w[i][j] > n_a / K_eff}, decided exactly (eq. 6).
 
     NOTE: METHOD.md section 3 writes the threshold as n_a / K; the brief and
@@ -66,7 +66,7 @@ def ref_families(affinity, overlap_threshold, topk):
     decides for the literal n_a / K.
     """
     num_classes = len(affinity)
-    k_eff = min(topk, num_classes - 1)
+    k_eff = min(num_neighbors, num_classes - 1)
     if k_eff == 0:
         return [[False] * num_classes for _ in range(num_classes)]
     threshold = Fraction(overlap_threshold, k_eff)
@@ -126,27 +126,27 @@ HAND_AFFINITY = [
 
 
 def test_hand_example_neighbors():
-    indicator = confusion_neighbors(as_tensor(HAND_CONFUSION), topk=2)
+    indicator = confusion_neighbors(as_tensor(HAND_CONFUSION), num_neighbors=2)
     assert indicator.shape == (5, 5)
     assert indicator.dtype == torch.float64
     assert indicator.tolist() == HAND_INDICATOR
 
 
 def test_hand_example_affinity():
-    affinity = affinity_similarity(as_tensor(HAND_CONFUSION), topk=2)
+    affinity = affinity_similarity(as_tensor(HAND_CONFUSION), num_neighbors=2)
     assert affinity.shape == (5, 5)
     assert affinity.dtype == torch.float64
     assert affinity.tolist() == HAND_AFFINITY
 
 
 def test_hand_example_families_strict_threshold():
-    affinity = affinity_similarity(as_tensor(HAND_CONFUSION), topk=2)
+    affinity = affinity_similarity(as_tensor(HAND_CONFUSION), num_neighbors=2)
     # n_a = 1, K_eff = 2: threshold 1/2, strict. Every w = .5 is a tie and
     # is NOT a member:
     #   W(0): w01 = w02 = w03 = .5 -> {}       W(1): w13 = 1 -> {3}
     #   W(2): {}                               W(3): w30 = w31 = 1 -> {0, 1}
     #   W(4): w41 = 1 -> {1}
-    families = motion_families(affinity, overlap_threshold=1, topk=2)
+    families = motion_families(affinity, overlap_threshold=1, num_neighbors=2)
     assert families.dtype == torch.bool
     assert families.shape == (5, 5)
     expected = [[False] * 5 for _ in range(5)]
@@ -158,7 +158,7 @@ def test_hand_example_families_strict_threshold():
     # n_a = 0: threshold 0, every positive affinity is a member:
     #   W(0) = {1, 2, 3}, W(1) = {0, 3, 4}, W(2) = {}, W(3) = {0, 1},
     #   W(4) = {1, 3}
-    families = motion_families(affinity, overlap_threshold=0, topk=2)
+    families = motion_families(affinity, overlap_threshold=0, num_neighbors=2)
     assert neighbor_sets(families) == [{1, 2, 3}, {0, 3, 4}, set(), {0, 1},
                                        {1, 3}]
 
@@ -181,7 +181,7 @@ def k10_tie_confusion():
 
 
 def test_exact_tie_at_threshold_k10():
-    affinity = affinity_similarity(k10_tie_confusion(), topk=10)
+    affinity = affinity_similarity(k10_tie_confusion(), num_neighbors=10)
     # w[0, 1] = I/2 + Mc/d_0 = 0 + |{3..6}| / 10 = 4/10 = 0.4 (tie)
     # w[0, 2] = 0 + |{3..7}| / 10 = 5/10 = 0.5
     # w[0, j], j in 3..12: 1/2 + Mc[0, j]/10 = 1/2 + 0 = 0.5
@@ -206,12 +206,12 @@ def test_exact_tie_at_threshold_k10():
     #   W(1) = {0, 2, 3, 4, 5, 6}; W(2) = {0, 1, 3, 4, 5, 6, 7}; others {}
     expected = [set(range(2, 13)), {0, 2, 3, 4, 5, 6},
                 {0, 1, 3, 4, 5, 6, 7}] + [set()] * 10
-    families = motion_families(affinity, overlap_threshold=4, topk=10)
+    families = motion_families(affinity, overlap_threshold=4, num_neighbors=10)
     assert neighbor_sets(families) == expected
     # float32 rounds 0.4 up (0.4000000059604645 > 0.4 in float64); the
     # decision must still be exact.
     families32 = motion_families(affinity.float(), overlap_threshold=4,
-                                 topk=10)
+                                 num_neighbors=10)
     assert not families32[0, 1]
     assert neighbor_sets(families32) == expected
 
@@ -224,7 +224,7 @@ def test_five_of_ten_is_a_member_four_is_not():
         confusion = torch.zeros(12, 12)
         confusion[0, 1:11] = torch.arange(10, 0, -1).float()
         confusion[11, 1:1 + shared] = 1.0
-        affinity = affinity_similarity(confusion)  # default topk = 10
+        affinity = affinity_similarity(confusion)  # default num_neighbors = 10
         assert affinity[0, 11].item() == pytest.approx(shared / 10, abs=1e-15)
         families = motion_families(affinity)  # defaults n_a = 4, K = 10
         assert bool(families[0, 11]) is is_member, shared
@@ -239,13 +239,13 @@ def test_k_eff_is_min_of_topk_and_c_minus_one():
                               [3, 0, 4, 1],
                               [1, 1, 0, 1],
                               [2, 9, 9, 0]])
-    indicator = confusion_neighbors(confusion, topk=10)
+    indicator = confusion_neighbors(confusion, num_neighbors=10)
     assert indicator.tolist() == (1 - torch.eye(4, dtype=torch.float64)
                                   ).tolist()
     # K = 1 (< C - 1): only the largest count of each row, ties to the lower
     # index: row 0 -> 1 (5); row 1 -> 2 (4); row 2 -> 0 (1,1,1 tie);
     # row 3 -> 1 (9, 9 tie)
-    indicator = confusion_neighbors(confusion, topk=1)
+    indicator = confusion_neighbors(confusion, num_neighbors=1)
     assert neighbor_sets(indicator) == [{1}, {2}, {0}, {1}]
 
 
@@ -255,7 +255,7 @@ def test_threshold_uses_k_eff_when_fewer_classes_than_topk():
     # K_eff = 2, N(i) = the two other classes, d = 2, Mc[i, j] = 1 (the third
     # class), so w[i, j] = 1/2 + 1/2 = 1 for i != j.
     confusion = torch.ones(3, 3)
-    affinity = affinity_similarity(confusion, topk=10)
+    affinity = affinity_similarity(confusion, num_neighbors=10)
     assert affinity.tolist() == [[0., 1., 1.], [1., 0., 1.], [1., 1., 0.]]
     # n_a = 1: threshold 1/2 -> all other classes are members
     assert neighbor_sets(motion_families(affinity, 1, 10)) == [
@@ -274,7 +274,7 @@ def test_ties_go_to_lower_index_and_zero_counts_are_never_neighbors():
         [0, 0, 0, 0, 0, 0],  # nothing -> {}
         [0, 0, 0, 0, 1, 1],  # the last two, not any zero before them
     ])
-    indicator = confusion_neighbors(confusion, topk=2)
+    indicator = confusion_neighbors(confusion, num_neighbors=2)
     assert neighbor_sets(indicator) == [{1, 2}, {3, 4}, {0, 1}, {5}, set(),
                                         {4}]
     # row 5: the diagonal (1) is not a candidate, so only {4}
@@ -285,9 +285,9 @@ def test_diagonal_is_ignored():
     # pushes a real confusion out of the top-K
     confusion = torch.diag(torch.tensor([100., 100., 100., 100.]))
     confusion[0, 3] = 1.0
-    indicator = confusion_neighbors(confusion, topk=1)
+    indicator = confusion_neighbors(confusion, num_neighbors=1)
     assert neighbor_sets(indicator) == [{3}, set(), set(), set()]
-    affinity = affinity_similarity(confusion, topk=1)
+    affinity = affinity_similarity(confusion, num_neighbors=1)
     # w[0, 3] = 1/2 + Mc[0, 3] / 1 = 1/2 + 0; the rest is 0
     expected = torch.zeros(4, 4, dtype=torch.float64)
     expected[0, 3] = 0.5
@@ -298,13 +298,13 @@ def test_affinity_and_family_diagonal():
     # all counts positive, so every class shares neighbours with itself:
     # Mc[i, i] = d_i, which must NOT leak into w[i, i] (0) nor into W(i).
     confusion = torch.full((5, 5), 3.0)
-    affinity = affinity_similarity(confusion, topk=2)
+    affinity = affinity_similarity(confusion, num_neighbors=2)
     assert torch.all(torch.diagonal(affinity) == 0)
-    families = motion_families(affinity, overlap_threshold=0, topk=2)
+    families = motion_families(affinity, overlap_threshold=0, num_neighbors=2)
     assert not torch.diagonal(families).any()
     # even a diagonal that is passed in non-zero is not a member
     families = motion_families(torch.full((4, 4), 5.0, dtype=torch.float64),
-                               overlap_threshold=1, topk=3)
+                               overlap_threshold=1, num_neighbors=3)
     assert not torch.diagonal(families).any()
     assert families.sum().item() == 12
 
@@ -313,7 +313,7 @@ def test_dtypes_shapes_and_input_dtypes():
     confusion_int = torch.tensor(HAND_CONFUSION)
     for confusion in [confusion_int, confusion_int.float(),
                       confusion_int.double(), confusion_int.to(torch.int32)]:
-        affinity = affinity_similarity(confusion, topk=2)
+        affinity = affinity_similarity(confusion, num_neighbors=2)
         assert affinity.shape == (5, 5)
         assert affinity.dtype == torch.float64
         assert affinity.tolist() == HAND_AFFINITY
@@ -334,18 +334,18 @@ def test_single_class():
 def test_confusion_is_not_modified():
     confusion = torch.tensor(HAND_CONFUSION, dtype=torch.float32)
     before = confusion.clone()
-    affinity_similarity(confusion, topk=2)
+    affinity_similarity(confusion, num_neighbors=2)
     assert torch.equal(confusion, before)
 
 
-@pytest.mark.parametrize('topk', [0, -1])
-def test_bad_topk(topk):
-    with pytest.raises(ValueError, match='topk'):
-        confusion_neighbors(torch.ones(3, 3), topk=topk)
-    with pytest.raises(ValueError, match='topk'):
-        affinity_similarity(torch.ones(3, 3), topk=topk)
-    with pytest.raises(ValueError, match='topk'):
-        motion_families(torch.ones(3, 3), topk=topk)
+@pytest.mark.parametrize('num_neighbors', [0, -1])
+def test_bad_num_neighbors(num_neighbors):
+    with pytest.raises(ValueError, match='num_neighbors'):
+        confusion_neighbors(torch.ones(3, 3), num_neighbors=num_neighbors)
+    with pytest.raises(ValueError, match='num_neighbors'):
+        affinity_similarity(torch.ones(3, 3), num_neighbors=num_neighbors)
+    with pytest.raises(ValueError, match='num_neighbors'):
+        motion_families(torch.ones(3, 3), num_neighbors=num_neighbors)
 
 
 @pytest.mark.parametrize('shape', [(3, 4), (3, ), (2, 2, 2)])
@@ -395,34 +395,34 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize('seed,num_classes,topk,high,zero_prob', CASES)
-def test_random_against_reference(seed, num_classes, topk, high, zero_prob):
+@pytest.mark.parametrize('seed,num_classes,num_neighbors,high,zero_prob', CASES)
+def test_random_against_reference(seed, num_classes, num_neighbors, high, zero_prob):
     rng = random.Random(seed)
     rows = random_confusion(rng, num_classes, high, zero_prob,
                             as_float=bool(seed % 2))
     confusion = torch.tensor(rows)
 
-    neighbors = ref_neighbors(rows, topk)
-    indicator = confusion_neighbors(confusion, topk)
+    neighbors = ref_neighbors(rows, num_neighbors)
+    indicator = confusion_neighbors(confusion, num_neighbors)
     assert neighbor_sets(indicator) == neighbors
     assert set(indicator.flatten().tolist()) <= {0.0, 1.0}
 
-    exact = ref_affinity(rows, topk)
-    affinity = affinity_similarity(confusion, topk)
+    exact = ref_affinity(rows, num_neighbors)
+    affinity = affinity_similarity(confusion, num_neighbors)
     assert affinity.shape == (num_classes, num_classes)
     assert affinity.dtype == torch.float64
     expected = torch.tensor([[float(v) for v in row] for row in exact],
                             dtype=torch.float64)
     assert torch.allclose(affinity, expected, rtol=0, atol=1e-12)
 
-    for overlap_threshold in range(0, min(topk, num_classes) + 2):
-        expected_families = ref_families(exact, overlap_threshold, topk)
-        families = motion_families(affinity, overlap_threshold, topk)
+    for overlap_threshold in range(0, min(num_neighbors, num_classes) + 2):
+        expected_families = ref_families(exact, overlap_threshold, num_neighbors)
+        families = motion_families(affinity, overlap_threshold, num_neighbors)
         assert families.dtype == torch.bool
         assert families.tolist() == expected_families, overlap_threshold
         # same decision from a float32 affinity (ties must stay exact)
         families32 = motion_families(affinity.float(), overlap_threshold,
-                                     topk)
+                                     num_neighbors)
         assert families32.tolist() == expected_families, overlap_threshold
 
 
@@ -430,12 +430,12 @@ def test_random_cases_exercise_ties_at_the_threshold():
     # guard: the random cases above must contain exact ties w == n_a / K_eff
     # (otherwise they would not test the strict comparison)
     ties = 0
-    for seed, num_classes, topk, high, zero_prob in CASES:
+    for seed, num_classes, num_neighbors, high, zero_prob in CASES:
         rows = random_confusion(random.Random(seed), num_classes, high,
                                 zero_prob, as_float=bool(seed % 2))
-        exact = ref_affinity(rows, topk)
-        k_eff = min(topk, num_classes - 1)
-        for n_a in range(0, min(topk, num_classes) + 2):
+        exact = ref_affinity(rows, num_neighbors)
+        k_eff = min(num_neighbors, num_classes - 1)
+        for n_a in range(0, min(num_neighbors, num_classes) + 2):
             ties += sum(v == Fraction(n_a, k_eff) for i, row in
                         enumerate(exact) for j, v in enumerate(row) if i != j)
     assert ties > 50

@@ -17,7 +17,7 @@ def samples(labels):
 def make_head(num_classes=5, in_channels=8, **kwargs):
     head = AffinityContrastHead(num_classes, in_channels, **kwargs)
     head.init_weights()
-    head.family_hook_attached = True
+    head.set_confusion_collection(False)
     return head
 
 
@@ -109,7 +109,7 @@ def test_confusion_counts_only_when_collecting():
     labels = torch.tensor([0, 1, 2, 3, 4, 0])
     head.loss(x, samples(labels))
     assert head.confusion.sum() == 0
-    head.collect_confusion = True
+    head.set_confusion_collection(True)
     head.loss(x, samples(labels))
     preds = head(x).argmax(1)
     expected = torch.zeros(5, 5)
@@ -209,7 +209,7 @@ def test_built_from_registry_with_paper_defaults():
     assert head.loss_intra.margin == 0.1
     assert head.loss_intra.temperature == 0.1
     assert head.num_neighbors == 10 and head.overlap_threshold == 4
-    assert head.family_temperature.topk == 10
+    assert head.family_temperature.num_neighbors == 10
     assert head.family_temperature.temperatures == (0.1, 0.5, 1.0)
     assert head.prototype_momentum == 0.9
     assert head.memory_size == 0
@@ -247,7 +247,7 @@ def test_warns_once_without_hook(monkeypatch):
     assert 'MotionFamilyHook' in logged[0][0]
     assert logged[0][1]['level'] == 30  # WARNING
     attached = AffinityContrastHead(5, 8)
-    attached.family_hook_attached = True
+    attached.set_confusion_collection(False)
     attached.loss(feats(2), samples([0, 1]))
     no_inter = AffinityContrastHead(
         5, 8, loss_inter=dict(type='AffinityContrastLoss', loss_weight=0.))
@@ -265,7 +265,7 @@ def test_mlp_projection():
 def test_training_step_makes_no_host_sync(monkeypatch):
     """No .item(), .cpu(), .tolist() or Python branch on tensor values."""
     head = make_head(memory_size=16)
-    head.collect_confusion = True
+    head.set_confusion_collection(True)
     head.family_mask[0, 1] = 1
     x = feats(8)
     data = samples([0, 0, 1, 1, 2, 2, 3, 4])
@@ -283,3 +283,58 @@ def test_training_step_makes_no_host_sync(monkeypatch):
     total.backward()
     monkeypatch.undo()
     assert torch.isfinite(total)
+
+
+def test_gcn_head_contract_in_channels_and_shapes():
+    """What mmaction2's own GCNHead test checks holds for this head."""
+    with pytest.raises(AssertionError, match='in_channels=5'):
+        AffinityContrastHead(4, 5)(torch.rand(1, 2, 6, 75, 17))
+    for dropout in (0., 0.1):
+        head = AffinityContrastHead(num_classes=60, in_channels=256,
+                                    dropout=dropout)
+        head.init_weights()
+        scores = head(torch.rand(1, 2, 256, 75, 25))
+        assert (head.num_classes, head.in_channels) == (60, 256)
+        assert scores.shape == torch.Size([1, 60])
+
+
+def test_symmetric_confusion():
+    """H[0, 1] = 5 and nothing else: with K = 1, n_a = 0 class 0's only
+    neighbour is 1 while 1 has none; from H + H^T each has the other."""
+    confusion = torch.zeros(3, 3)
+    confusion[0, 1] = 5
+    plain = make_head(num_classes=3, num_neighbors=1, overlap_threshold=0)
+    both = make_head(num_classes=3, num_neighbors=1, overlap_threshold=0,
+                     symmetric_confusion=True)
+    for head in (plain, both):
+        head.confusion.copy_(confusion)
+        head.update_families()
+    assert plain.families() == [[1], [], []]
+    assert both.families() == [[1], [0], []]
+    assert torch.equal(both.confusion, confusion)  # the counts stay H
+
+
+def test_update_families_summary():
+    """K = 2, n_a = 1 (w > 1/2). Neighbours: 0 -> {1, 2}, 1 -> {0, 2},
+    2 -> {0}. w[0, 1] = 1/2 + 1/2, w[0, 2] = 1/2 + 0 (not > 1/2),
+    w[1, 0] = w[1, 2] = 1/2 + 1/2, w[2, 0] = 1/2 + 0, w[2, 1] = 0 + 1/1:
+    families 0: {1}, 1: {0, 2}, 2: {1}."""
+    head = make_head(num_classes=6, num_neighbors=2, overlap_threshold=1)
+    head.confusion[0, 1] = head.confusion[1, 0] = 3
+    head.confusion[0, 2] = head.confusion[2, 0] = 1
+    head.confusion[1, 2] = 1
+    out = head.update_families()
+    assert head.families() == [[1], [0, 2], [1], [], [], []]
+    assert out['summary'] == dict(
+        classes_with_family=3, mean_family_size=0.667, max_family_size=2,
+        classes_per_temperature={'0.1': 6, '0.5': 0, '1': 0})
+    torch.testing.assert_close(out['temperatures'], head.temperatures)
+
+
+def test_schedule_surface():
+    head = AffinityContrastHead(5, 8)
+    assert not head.has_family_schedule and not head.collecting_confusion
+    head.set_confusion_collection(False)
+    assert head.has_family_schedule and not head.collecting_confusion
+    head.set_confusion_collection(True)
+    assert head.collecting_confusion

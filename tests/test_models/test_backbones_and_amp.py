@@ -25,7 +25,7 @@ def build(backbone):
         cls_head=dict(type='AffinityContrastHead', num_classes=6,
                       in_channels=32, memory_size=8)))
     model.init_weights()
-    model.cls_head.family_hook_attached = True
+    model.cls_head.set_confusion_collection(False)
     return model
 
 
@@ -42,7 +42,7 @@ def batch(num_samples=4, num_clips=1, frames=12):
 def test_backbone_train_and_predict(backbone, num_clips):
     model = build(backbone)
     head = model.cls_head
-    head.collect_confusion = True
+    head.set_confusion_collection(True)
     head.family_mask[0, 1] = head.family_mask[1, 0] = 1
     inputs, data = batch(num_clips=num_clips)
     losses = model(inputs, data, mode='loss')
@@ -92,7 +92,7 @@ def test_whole_recognizer_step_makes_no_host_sync(monkeypatch):
     """Backbone + head forward and backward: no .item()/.cpu()/tensor bool."""
     model = build('stgcnpp')
     head = model.cls_head
-    head.collect_confusion = True
+    head.set_confusion_collection(True)
     head.family_mask[0, 1] = head.family_mask[1, 0] = 1
     inputs, data = batch()
 

@@ -109,7 +109,7 @@ def build_recognizer(head, graph_cfg=NTU, in_channels=3):
             cls_head=dict(type=head, num_classes=60, in_channels=256)))
     model.init_weights()
     if head == 'AffinityContrastHead':
-        model.cls_head.family_hook_attached = True
+        model.cls_head.set_confusion_collection(False)
     return model
 
 

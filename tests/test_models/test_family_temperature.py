@@ -12,11 +12,11 @@ from aclnet_plugin.models import (FamilyAwareTemperature, affinity_similarity,
                                   motion_families)
 
 
-def ref_temperature(size, topk=10, temperatures=(0.1, 0.5, 1.0),
+def ref_temperature(size, num_neighbors=10, temperatures=(0.1, 0.5, 1.0),
                     boundaries=None):
     """Plain-Python eq. 9: the first band whose upper bound holds the size."""
     if boundaries is None:
-        boundaries = [topk * (b + 1) for b in range(len(temperatures) - 1)]
+        boundaries = [num_neighbors * (b + 1) for b in range(len(temperatures) - 1)]
     for upper, temperature in zip(boundaries, temperatures):
         if size <= upper:
             return temperature
@@ -38,13 +38,13 @@ def test_default_bands_boundaries():
 def test_bands_scale_with_topk():
     # K = 3: boundaries 3 and 6. sizes 3 -> 0.1, 4 -> 0.5, 6 -> 0.5,
     # 7 -> 1.0
-    temps = FamilyAwareTemperature(topk=3)(torch.tensor([3, 4, 6, 7]))
+    temps = FamilyAwareTemperature(num_neighbors=3)(torch.tensor([3, 4, 6, 7]))
     assert temps.tolist() == pytest.approx([0.1, 0.5, 0.5, 1.0], abs=1e-7)
 
 
 def test_custom_temperatures():
     # two bands with K = 3: boundary [3]; 3 -> 0.2, 4 -> 0.7
-    module = FamilyAwareTemperature(topk=3, temperatures=(0.2, 0.7))
+    module = FamilyAwareTemperature(num_neighbors=3, temperatures=(0.2, 0.7))
     assert module(torch.tensor([0, 3, 4, 50])).tolist() == pytest.approx(
         [0.2, 0.2, 0.7, 0.7], abs=1e-7)
     # one band: a constant temperature
@@ -96,22 +96,22 @@ def test_families_to_temperatures_hand_example():
 @pytest.mark.parametrize('seed', range(5))
 def test_random_against_reference(seed):
     rng = random.Random(seed)
-    topk = rng.randint(1, 12)
+    num_neighbors = rng.randint(1, 12)
     num_bands = rng.randint(1, 4)
     temperatures = tuple(rng.uniform(0.05, 2.0) for _ in range(num_bands))
     custom = seed % 2 == 1
     boundaries = None
     if custom:
         boundaries = sorted(rng.sample(range(0, 40), num_bands - 1))
-    sizes = [rng.randint(0, 4 * topk + 5) for _ in range(50)]
+    sizes = [rng.randint(0, 4 * num_neighbors + 5) for _ in range(50)]
     # include every boundary and its neighbours
-    bounds = boundaries or [topk * (b + 1) for b in range(num_bands - 1)]
+    bounds = boundaries or [num_neighbors * (b + 1) for b in range(num_bands - 1)]
     for b in bounds:
         sizes += [max(b - 1, 0), b, b + 1]
-    module = FamilyAwareTemperature(topk=topk, temperatures=temperatures,
+    module = FamilyAwareTemperature(num_neighbors=num_neighbors, temperatures=temperatures,
                                     boundaries=boundaries)
     temps = module(torch.tensor(sizes))
-    expected = [ref_temperature(s, topk, temperatures, boundaries)
+    expected = [ref_temperature(s, num_neighbors, temperatures, boundaries)
                 for s in sizes]
     assert temps.dtype == torch.float32
     assert temps.tolist() == pytest.approx(expected, rel=1e-6)
@@ -125,10 +125,10 @@ def test_bad_temperatures(temperatures):
         FamilyAwareTemperature(temperatures=temperatures)
 
 
-@pytest.mark.parametrize('topk', [0, -3])
-def test_bad_topk(topk):
-    with pytest.raises(ValueError, match='topk'):
-        FamilyAwareTemperature(topk=topk)
+@pytest.mark.parametrize('num_neighbors', [0, -3])
+def test_bad_num_neighbors(num_neighbors):
+    with pytest.raises(ValueError, match='num_neighbors'):
+        FamilyAwareTemperature(num_neighbors=num_neighbors)
 
 
 def test_bad_boundaries():
@@ -145,6 +145,6 @@ def test_bad_boundaries():
 def test_registered_in_mmaction_models():
     from mmaction.registry import MODELS
     module = MODELS.build(
-        dict(type='FamilyAwareTemperature', topk=2, temperatures=(0.2, 0.4)))
+        dict(type='FamilyAwareTemperature', num_neighbors=2, temperatures=(0.2, 0.4)))
     assert isinstance(module, FamilyAwareTemperature)
     assert module(torch.tensor([2, 3])).tolist() == pytest.approx([0.2, 0.4])

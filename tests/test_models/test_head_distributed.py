@@ -47,8 +47,8 @@ def worker(rank, port, out_dir):
     torch.manual_seed(0)  # same weights on both ranks
     head = AffinityContrastHead(4, IN_CHANNELS, memory_size=6)
     head.init_weights()
-    head.family_hook_attached = True
-    head.collect_confusion = True
+    head.set_confusion_collection(False)
+    head.set_confusion_collection(True)
     torch.manual_seed(100 + rank)  # different data on each rank
     x = torch.randn(2, 1, IN_CHANNELS, 3, 5, requires_grad=True)
     # rank 0 holds classes (0, 1), rank 1 (0, 2): class 0 has its only

@@ -1,5 +1,8 @@
-"""Argument checks shared by the skeleton transforms."""
+"""Argument and input checks shared by the skeleton transforms."""
 import numbers
+from typing import Optional
+
+from ..layouts import SkeletonLayout
 
 
 def check_probability(p, name: str = 'p') -> float:
@@ -10,9 +13,24 @@ def check_probability(p, name: str = 'p') -> float:
     return float(p)
 
 
-def check_keypoint(keypoint, transform: str):
-    """ValueError unless ``keypoint`` is an (M, T, V, C) array."""
+def check_keypoint(keypoint,
+                   transform: str,
+                   layout: Optional[SkeletonLayout] = None) -> None:
+    """ValueError unless ``keypoint`` is an (M, T, V, C) array.
+
+    Args:
+        keypoint (np.ndarray): The ``keypoint`` field.
+        transform (str): The transform, for the message (with its layout's
+            name when ``layout`` is given).
+        layout (SkeletonLayout, optional): When given, V must be its
+            number of joints. Defaults to None.
+    """
     if getattr(keypoint, 'ndim', None) != 4:
         shape = getattr(keypoint, 'shape', None)
         raise ValueError(f'{transform} expects keypoint of shape '
                          f'(M, T, V, C), got {shape}')
+    if layout is not None and keypoint.shape[2] != layout.num_joints:
+        raise ValueError(
+            f'{transform}(layout={layout.name!r}) expects '
+            f'{layout.num_joints} joints, got keypoint of shape '
+            f'{keypoint.shape}')

@@ -5,6 +5,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
+from ...utils import check_int
 
 
 @TRANSFORMS.register_module()
@@ -30,11 +31,7 @@ class CenterOnJoint(BaseTransform):
     """
 
     def __init__(self, joint: int = 1) -> None:
-        if isinstance(joint, bool) or not isinstance(joint, int) \
-                or joint < 0:
-            raise ValueError(f'CenterOnJoint: joint must be an integer >= 0, '
-                             f'got {joint!r}')
-        self.joint = joint
+        self.joint = check_int('joint', joint, 0, 'CenterOnJoint')
 
     def transform(self, results: Dict) -> Dict:
         keypoint = results['keypoint']

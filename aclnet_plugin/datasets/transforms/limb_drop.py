@@ -67,12 +67,7 @@ class LimbDrop(BaseTransform):
             dict: The result dict.
         """
         keypoint = results['keypoint']
-        check_keypoint(keypoint, 'LimbDrop')
-        if keypoint.shape[2] != self.layout.num_joints:
-            raise ValueError(
-                f'LimbDrop(layout={self.layout.name!r}) expects '
-                f'{self.layout.num_joints} joints, got keypoint of shape '
-                f'{keypoint.shape}')
+        check_keypoint(keypoint, 'LimbDrop', self.layout)
         if np.random.rand() >= self.p:
             return results
         limb = self.limbs[np.random.randint(len(self.limbs))]

@@ -123,13 +123,8 @@ class SkeletonFeat(BaseTransform):
             dict: The result dict.
         """
         keypoint = results['keypoint']
-        check_keypoint(keypoint, 'SkeletonFeat')
+        check_keypoint(keypoint, 'SkeletonFeat', self.layout)
         name = self.layout.name
-        if keypoint.shape[2] != self.layout.num_joints:
-            raise ValueError(
-                f'SkeletonFeat(layout={name!r}) expects '
-                f'{self.layout.num_joints} joints, got keypoint of shape '
-                f'{keypoint.shape}')
         if 'keypoint_score' in results:
             if self.layout.ndim != 2 or keypoint.shape[-1] != 2:
                 raise ValueError(

@@ -1,10 +1,11 @@
 """Random left/right flip of skeleton clips."""
-from typing import Dict, Union
+from typing import Dict, Optional, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
+from ...utils import check_int
 from ..layouts import SkeletonLayout, get_layout
 from ._utils import check_keypoint, check_probability
 
@@ -13,12 +14,14 @@ from ._utils import check_keypoint, check_probability
 class SkeletonFlip(BaseTransform):
     """Mirror a skeleton clip, swapping its left and right joints.
 
-    With probability ``p`` (``np.random``, one draw per clip) the coordinate
-    ``axis`` is negated and the joints are permuted with the layout's
-    ``flip_index``, so that the left arm of the mirrored body is again on
-    the left-arm joints. A flip applied twice is the identity; zero joints
-    stay zero.
+    With probability ``p`` (``np.random``, one draw per clip) the joints are
+    permuted with the layout's ``flip_index``, so that the left arm becomes
+    the right arm, and the coordinate ``axis`` is negated, so that the body
+    is mirrored (its left arm is again on the left-arm joints). A flip
+    applied twice is the identity; zero joints stay zero.
 
+    With ``axis=None`` only the joints are swapped and no coordinate is
+    negated: the recipe of the ACLNet authors' public configs (p = 0.5).
     The mirror is about the plane ``axis = 0``: use it on centred
     coordinates (after ``PreNormalize3D`` or ``PreNormalize2D``).
 
@@ -37,18 +40,22 @@ class SkeletonFlip(BaseTransform):
             :mod:`aclnet_plugin.datasets.layouts`. Defaults to
             ``'nturgb+d'``.
         p (float): The probability of flipping a clip. Defaults to 0.5.
-        axis (int): The coordinate channel to negate. Defaults to 0 (x).
+        axis (int, optional): The coordinate channel to negate, or None to
+            swap the joints only. Defaults to 0 (x).
     """
 
     def __init__(self,
                  layout: Union[str, SkeletonLayout] = 'nturgb+d',
                  p: float = 0.5,
-                 axis: int = 0) -> None:
+                 axis: Optional[int] = 0) -> None:
         self.layout = get_layout(layout)
         self.p = check_probability(p)
-        if isinstance(axis, bool) or not isinstance(axis, int) or axis < 0:
-            raise ValueError(f'axis must be an integer >= 0, got {axis!r}')
-        self.axis = axis
+        self.axis = None if axis is None else check_int('axis', axis, 0)
+        if axis is None and not self.layout.left:
+            raise ValueError(
+                f'SkeletonFlip: layout {self.layout.name!r} has no left/right '
+                'joint pairs, so a joint swap (axis=None) would do nothing; '
+                'mirror the coordinates (axis=0) or leave the flip out')
         self.flip_index = np.array(self.layout.flip_index)
 
     def transform(self, results: Dict) -> Dict:
@@ -61,19 +68,15 @@ class SkeletonFlip(BaseTransform):
             dict: The result dict.
         """
         keypoint = results['keypoint']
-        check_keypoint(keypoint, 'SkeletonFlip')
-        if keypoint.shape[2] != self.layout.num_joints:
-            raise ValueError(
-                f'SkeletonFlip(layout={self.layout.name!r}) expects '
-                f'{self.layout.num_joints} joints, got keypoint of shape '
-                f'{keypoint.shape}')
-        if self.axis >= keypoint.shape[-1]:
+        check_keypoint(keypoint, 'SkeletonFlip', self.layout)
+        if self.axis is not None and self.axis >= keypoint.shape[-1]:
             raise ValueError(f'axis {self.axis} is out of range for keypoint '
                              f'of shape {keypoint.shape}')
         if np.random.rand() >= self.p:
             return results
         keypoint = keypoint[:, :, self.flip_index].copy()
-        keypoint[..., self.axis] *= -1
+        if self.axis is not None:
+            keypoint[..., self.axis] *= -1
         results['keypoint'] = keypoint
         if 'keypoint_score' in results:
             results['keypoint_score'] = \

@@ -1,5 +1,5 @@
 """The ACLNet head: GCNHead plus affinity and marginal contrastive learning."""
-from typing import Dict, List, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -10,6 +10,7 @@ from torch import Tensor, nn
 from mmaction.models.heads import GCNHead
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
+from ...utils import check_int
 from ..affinity import affinity_similarity, motion_families
 
 
@@ -32,8 +33,14 @@ class AffinityContrastHead(GCNHead):
     ``prototypes`` (C, D) with ``prototype_seen`` (C,), ``family_mask``
     (C, C), ``temperatures`` (C,), and the memory queue ``queue_embeddings``
     (Q, D), ``queue_labels`` (Q,) (-1 marks an empty slot), ``queue_ptr``.
-    :class:`MotionFamilyHook` decides when confusion is collected
-    (:attr:`collect_confusion`) and when :meth:`update_families` runs.
+    They are float buffers, integer counts included, because mmengine's
+    ``SyncBuffersHook`` averages every floating buffer across ranks at the
+    end of an epoch and would truncate integer ones: the average of equal
+    floats is exact, so identical state stays identical.
+
+    :class:`MotionFamilyHook` decides when: it switches confusion counting
+    on with :meth:`set_confusion_collection` and calls
+    :meth:`update_families`, whose summary it logs.
 
     Under distributed training one all-gather per step shares every rank's
     detached embeddings, labels and predictions: they join the intra
@@ -58,8 +65,8 @@ class AffinityContrastHead(GCNHead):
         loss_intra (dict): Intra-class loss, lambda2 as its weight. Defaults
             to ``dict(type='MarginalContrastLoss', margin=0.1,
             temperature=0.1, loss_weight=0.1)``.
-        family_temperature (dict): Family-aware temperature; its ``topk``
-            defaults to ``num_neighbors``. Defaults to
+        family_temperature (dict): Family-aware temperature (eq. 9); its
+            ``num_neighbors`` defaults to the head's. Defaults to
             ``dict(type='FamilyAwareTemperature', temperatures=(0.1, 0.5,
             1.0))``.
         num_neighbors (int): K, confused classes per class (eq. 3).
@@ -67,14 +74,14 @@ class AffinityContrastHead(GCNHead):
         overlap_threshold (int): n_a of eq. 6. Defaults to 4.
         prototype_momentum (float): gamma of eq. 7. Defaults to 0.9.
         prototype_samples (str): 'all' samples of a class update its
-            prototype (paper), or only the 'correct'ly classified ones.
-            Defaults to 'all'.
+            prototype (paper), or only the 'correct'ly classified ones
+            (the public code). Defaults to 'all'.
         memory_size (int): Size of the memory queue of detached embeddings
             for the intra loss; 0 turns it off. Defaults to 0.
-        symmetric_confusion (bool): Compute families from H + H^T.
-            Defaults to False.
-        cross_rank_contrast (bool): Other ranks' samples join the intra
-            contrast set. Defaults to True.
+        symmetric_confusion (bool): Compute the families from
+            ``H + H^T`` instead of ``H``, so that two classes are neighbours
+            however the confusions between them split. Defaults to False
+            (the paper).
     """
 
     def __init__(self,
@@ -103,7 +110,6 @@ class AffinityContrastHead(GCNHead):
                  prototype_samples: str = 'all',
                  memory_size: int = 0,
                  symmetric_confusion: bool = False,
-                 cross_rank_contrast: bool = True,
                  **kwargs) -> None:
         super().__init__(
             num_classes,
@@ -116,11 +122,11 @@ class AffinityContrastHead(GCNHead):
         if self.multi_class:
             raise ValueError('AffinityContrastHead needs single-label '
                              'classification (multi_class=False)')
-        _check_int('num_classes', num_classes, 1)
-        _check_int('embed_dim', embed_dim, 1)
-        _check_int('num_neighbors', num_neighbors, 1)
-        _check_int('overlap_threshold', overlap_threshold, 0)
-        _check_int('memory_size', memory_size, 0)
+        check_int('num_classes', num_classes, 1)
+        check_int('embed_dim', embed_dim, 1)
+        check_int('num_neighbors', num_neighbors, 1)
+        check_int('overlap_threshold', overlap_threshold, 0)
+        check_int('memory_size', memory_size, 0)
         if not 0 <= prototype_momentum < 1:
             raise ValueError('prototype_momentum must be in [0, 1), got '
                              f'{prototype_momentum!r}')
@@ -140,15 +146,14 @@ class AffinityContrastHead(GCNHead):
         self.loss_inter = MODELS.build(loss_inter)
         self.loss_intra = MODELS.build(loss_intra)
         family_temperature = dict(family_temperature)
-        family_temperature.setdefault('topk', num_neighbors)
+        family_temperature.setdefault('num_neighbors', num_neighbors)
         self.family_temperature = MODELS.build(family_temperature)
         self.num_neighbors = num_neighbors
         self.overlap_threshold = overlap_threshold
         self.prototype_momentum = float(prototype_momentum)
         self.prototype_samples = prototype_samples
         self.memory_size = memory_size
-        self.symmetric_confusion = symmetric_confusion
-        self.cross_rank_contrast = cross_rank_contrast
+        self.symmetric_confusion = bool(symmetric_confusion)
 
         C, D = num_classes, embed_dim
         self.register_buffer('confusion', torch.zeros(C, C))
@@ -162,10 +167,32 @@ class AffinityContrastHead(GCNHead):
         self.register_buffer('queue_labels', torch.full((memory_size, ), -1.))
         self.register_buffer('queue_ptr', torch.zeros(1))
 
-        # Switched by MotionFamilyHook; plain attributes, not state.
-        self.collect_confusion = False
-        self.family_hook_attached = False
-        self._warned_no_hook = False
+        # Set by the schedule (MotionFamilyHook); None until one is attached.
+        # A plain attribute, not state.
+        self._collect_confusion: Optional[bool] = None
+        self._warned_no_schedule = False
+
+    # ------------------------------------------------------------------
+    # Schedule (what MotionFamilyHook calls)
+    # ------------------------------------------------------------------
+    def set_confusion_collection(self, enabled: bool) -> None:
+        """Start (or stop) counting the training confusions.
+
+        A head whose collection was never set has no schedule: its
+        Motion Families are never computed, and training with an
+        inter-class loss weight above 0 logs a warning once.
+        """
+        self._collect_confusion = bool(enabled)
+
+    @property
+    def collecting_confusion(self) -> bool:
+        """bool: Whether training steps count confusions now."""
+        return bool(self._collect_confusion)
+
+    @property
+    def has_family_schedule(self) -> bool:
+        """bool: Whether a schedule (the hook) has set the collection."""
+        return self._collect_confusion is not None
 
     # ------------------------------------------------------------------
     # Forward
@@ -180,6 +207,11 @@ class AffinityContrastHead(GCNHead):
             Tensor: (N, C) feature shared by the classifier and projection.
         """
         N, M, C, T, V = x.shape
+        if C != self.in_channels:  # GCNHead's contract: an AssertionError
+            raise AssertionError(
+                f'{type(self).__name__} has in_channels={self.in_channels} '
+                f'but got a feature of shape {tuple(x.shape)} '
+                f'(N, M, C={C}, T, V)')
         x = self.pool(x.reshape(N * M, C, T, V))
         return x.view(N, M, C).mean(dim=1)
 
@@ -228,7 +260,7 @@ class AffinityContrastHead(GCNHead):
                              f'into clips of {labels.numel()} samples')
         if num_clips > 1:
             labels = labels.repeat_interleave(num_clips)
-        self._warn_without_hook()
+        self._warn_without_schedule()
 
         losses = self._accuracies(cls_scores.detach(), labels)
         if self.label_smooth_eps != 0:
@@ -252,16 +284,18 @@ class AffinityContrastHead(GCNHead):
         losses['loss_inter'] = self.loss_inter(embeddings, labels,
                                                self.prototypes, families,
                                                self.temperatures)
-        contrast = [others] if self.cross_rank_contrast else []
+        # Intra-class contrast: the batch, the other ranks' samples and the
+        # memory queue (empty slots are labelled -1 and ignored).
+        keys, key_labels = [], []
+        if others is not None:
+            keys.append(others[0])
+            key_labels.append(others[1])
         if self.memory_size > 0:
-            contrast.append(
-                torch.cat([self.queue_embeddings, self.queue_labels[:, None]],
-                          dim=1))
-        if contrast:
-            contrast = torch.cat(contrast)
+            keys.append(self.queue_embeddings)
+            key_labels.append(self.queue_labels.long())
+        if keys:
             losses['loss_intra'] = self.loss_intra(
-                embeddings, labels, contrast[:, :self.embed_dim],
-                contrast[:, self.embed_dim].long())
+                embeddings, labels, torch.cat(keys), torch.cat(key_labels))
         else:
             losses['loss_intra'] = self.loss_intra(embeddings, labels)
         self._update_state(*batch)
@@ -277,32 +311,34 @@ class AffinityContrastHead(GCNHead):
             for k in self.topk
         }
 
-    def _share_batch(self, embeddings: Tensor, labels: Tensor,
-                     preds: Tensor) -> Tuple[Tuple[Tensor, ...], Tensor]:
-        """All ranks' (embeddings, labels, preds), and the other ranks' rows.
+    def _share_batch(
+        self, embeddings: Tensor, labels: Tensor, preds: Tensor
+    ) -> Tuple[Tuple[Tensor, Tensor, Tensor], Optional[Tuple[Tensor,
+                                                             Tensor]]]:
+        """All ranks' (embeddings, labels, preds), and the other ranks'.
 
-        One all-gather of a (N, D + 2) tensor per step; ranks must hold
-        batches of equal size (mmengine's DefaultSampler ensures it).
+        One all-gather of a (N, D + 2) float tensor per step (labels and
+        predictions ride along as float columns, exact up to 2^24 classes);
+        ranks must hold batches of equal size (mmengine's DefaultSampler
+        ensures it).
 
         Returns:
             tuple: ``(embeddings, labels, preds)`` of every rank in rank
-            order, and the other ranks' rows as (M, D + 1) tensor of
-            embeddings followed by the label.
+            order, and the other ranks' ``(embeddings, labels)``, or None
+            when training on one process.
         """
+        if get_world_size() == 1:
+            return (embeddings, labels, preds), None
         D = self.embed_dim
         rows = torch.cat(
-            [embeddings, labels[:, None].float(), preds[:, None].float()],
-            dim=1)
-        world_size = get_world_size()
-        if world_size > 1:
-            gathered = all_gather(rows)
-            rank = get_rank()
-            others = torch.cat(gathered[:rank] + gathered[rank + 1:])
-            rows = torch.cat(gathered)
-        else:
-            others = rows[:0]
+            [embeddings, labels[:, None].to(embeddings),
+             preds[:, None].to(embeddings)], dim=1)
+        gathered = all_gather(rows)
+        rank = get_rank()
+        others = torch.cat(gathered[:rank] + gathered[rank + 1:])
+        rows = torch.cat(gathered)
         batch = (rows[:, :D], rows[:, D].long(), rows[:, D + 1].long())
-        return batch, others[:, :D + 1]
+        return batch, (others[:, :D], others[:, D].long())
 
     @torch.no_grad()
     def _update_state(self, embeddings: Tensor, labels: Tensor,
@@ -325,7 +361,7 @@ class AffinityContrastHead(GCNHead):
             torch.where(present[:, None], updated, self.prototypes))
         self.prototype_seen.copy_((seen | present).float())
 
-        if self.collect_confusion:
+        if self.collecting_confusion:
             wrong = (preds != labels).to(self.confusion)
             self.confusion.view(-1).index_add_(0, labels * C + preds, wrong)
 
@@ -337,11 +373,11 @@ class AffinityContrastHead(GCNHead):
             self.queue_labels.index_copy_(0, slots, labels[-n:].float())
             self.queue_ptr.copy_((self.queue_ptr + n) % self.memory_size)
 
-    def _warn_without_hook(self) -> None:
-        if (self.training and not self.family_hook_attached
-                and not self._warned_no_hook
+    def _warn_without_schedule(self) -> None:
+        if (self.training and not self.has_family_schedule
+                and not self._warned_no_schedule
                 and self.loss_inter.loss_weight > 0):
-            self._warned_no_hook = True
+            self._warned_no_schedule = True
             print_log(
                 'AffinityContrastHead trains with an inter-class loss weight '
                 f'of {self.loss_inter.loss_weight} but no MotionFamilyHook: '
@@ -362,7 +398,11 @@ class AffinityContrastHead(GCNHead):
         every rank, so every rank computes the same families.
 
         Returns:
-            dict: ``affinity`` (C, C) float64 and ``families`` (C, C) bool.
+            dict: ``affinity`` (C, C) float64, ``families`` (C, C) bool,
+            ``temperatures`` (C,) and ``summary``, a dict of plain numbers
+            for logs: ``classes_with_family``, ``mean_family_size``,
+            ``max_family_size`` and ``classes_per_temperature`` (temperature
+            as text: number of classes).
         """
         confusion = self.confusion
         if self.symmetric_confusion:
@@ -372,16 +412,20 @@ class AffinityContrastHead(GCNHead):
                                    self.num_neighbors)
         self.family_mask.copy_(families.to(self.family_mask))
         self.temperatures.copy_(self.family_temperature(families.sum(dim=1)))
-        return dict(affinity=affinity, families=families)
+        sizes = families.sum(dim=1).cpu()
+        temperatures = self.temperatures.cpu()
+        summary = dict(
+            classes_with_family=int((sizes > 0).sum()),
+            mean_family_size=round(float(sizes.float().mean()), 3),
+            max_family_size=int(sizes.max()),
+            classes_per_temperature={
+                f'{t:g}': int((temperatures == t).sum())
+                for t in self.family_temperature.temperatures
+            })
+        return dict(affinity=affinity, families=families,
+                    temperatures=self.temperatures.clone(), summary=summary)
 
     def families(self) -> List[List[int]]:
         """Motion Family members of every class, as lists of indices."""
         mask = self.family_mask.bool().cpu()
         return [row.nonzero().flatten().tolist() for row in mask]
-
-
-def _check_int(name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) \
-            or value < minimum:
-        raise ValueError(f'{name} must be an integer >= {minimum}, got '
-                         f'{value!r}')

@@ -1,8 +1,9 @@
 """Inter-class affinity contrastive loss (eq. 8)."""
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
+from mmaction.models.losses import BaseWeightedLoss
 from mmaction.registry import MODELS
 
 
@@ -44,10 +45,11 @@ def affinity_contrast_loss(embeddings: Tensor, labels: Tensor,
 
 
 @MODELS.register_module()
-class AffinityContrastLoss(nn.Module):
+class AffinityContrastLoss(BaseWeightedLoss):
     """Inter-class affinity contrastive loss of ACLNet (eq. 8).
 
-    See :func:`affinity_contrast_loss`.
+    See :func:`affinity_contrast_loss`; computed in float32 with autocast
+    off, whatever the precision of the rest of the step.
 
     Args:
         loss_weight (float): lambda1, the weight of the loss.
@@ -55,19 +57,22 @@ class AffinityContrastLoss(nn.Module):
     """
 
     def __init__(self, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        if loss_weight < 0:
-            raise ValueError(
-                f'loss_weight must be >= 0, got {loss_weight!r}')
-        self.loss_weight = float(loss_weight)
+        super().__init__(check_loss_weight(loss_weight))
 
-    def forward(self, embeddings: Tensor, labels: Tensor, prototypes: Tensor,
-                family_mask: Tensor, temperatures: Tensor) -> Tensor:
-        """Weighted loss; see :func:`affinity_contrast_loss` for the args."""
+    def _forward(self, embeddings: Tensor, labels: Tensor,
+                 prototypes: Tensor, family_mask: Tensor,
+                 temperatures: Tensor) -> Tensor:
+        """Unweighted loss; see :func:`affinity_contrast_loss` for the args."""
         with torch.autocast(embeddings.device.type, enabled=False):
-            loss = affinity_contrast_loss(embeddings, labels, prototypes,
+            return affinity_contrast_loss(embeddings, labels, prototypes,
                                           family_mask, temperatures)
-        return self.loss_weight * loss
 
     def extra_repr(self) -> str:
         return f'loss_weight={self.loss_weight}'
+
+
+def check_loss_weight(loss_weight: float) -> float:
+    """``loss_weight`` as a float, or a ValueError if it is negative."""
+    if loss_weight < 0:
+        raise ValueError(f'loss_weight must be >= 0, got {loss_weight!r}')
+    return float(loss_weight)

@@ -2,9 +2,11 @@
 from typing import Optional
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
+from mmaction.models.losses import BaseWeightedLoss
 from mmaction.registry import MODELS
+from .affinity_contrast_loss import check_loss_weight
 
 
 def marginal_contrast_loss(embeddings: Tensor,
@@ -83,10 +85,11 @@ def _check_margin_and_temperature(margin: float, temperature: float) -> None:
 
 
 @MODELS.register_module()
-class MarginalContrastLoss(nn.Module):
+class MarginalContrastLoss(BaseWeightedLoss):
     """Intra-class marginal contrastive loss of ACLNet (eq. 15).
 
-    See :func:`marginal_contrast_loss`.
+    See :func:`marginal_contrast_loss`; computed in float32 with autocast
+    off, whatever the precision of the rest of the step.
 
     Args:
         margin (float): eps, the margin in cosine units. Defaults to 0.1.
@@ -99,27 +102,22 @@ class MarginalContrastLoss(nn.Module):
                  margin: float = 0.1,
                  temperature: float = 0.1,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(check_loss_weight(loss_weight))
         _check_margin_and_temperature(margin, temperature)
-        if loss_weight < 0:
-            raise ValueError(
-                f'loss_weight must be >= 0, got {loss_weight!r}')
         self.margin = float(margin)
         self.temperature = float(temperature)
-        self.loss_weight = float(loss_weight)
 
-    def forward(self,
-                embeddings: Tensor,
-                labels: Tensor,
-                contrast_embeddings: Optional[Tensor] = None,
-                contrast_labels: Optional[Tensor] = None) -> Tensor:
-        """Weighted loss; see :func:`marginal_contrast_loss` for the args."""
+    def _forward(self,
+                 embeddings: Tensor,
+                 labels: Tensor,
+                 contrast_embeddings: Optional[Tensor] = None,
+                 contrast_labels: Optional[Tensor] = None) -> Tensor:
+        """Unweighted loss; see :func:`marginal_contrast_loss` for the args."""
         with torch.autocast(embeddings.device.type, enabled=False):
-            loss = marginal_contrast_loss(embeddings, labels,
+            return marginal_contrast_loss(embeddings, labels,
                                           contrast_embeddings,
                                           contrast_labels, self.margin,
                                           self.temperature)
-        return self.loss_weight * loss
 
     def extra_repr(self) -> str:
         return (f'margin={self.margin}, temperature={self.temperature}, '

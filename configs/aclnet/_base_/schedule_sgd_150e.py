@@ -1,6 +1,6 @@
 # ACLNet's training schedule from the paper, shared by the complete benchmark
 # configs (which set model and data): SGD, cosine, 150 epochs, Motion Families
-# from epoch 30. Written by tools/misc/generate_configs.py.
+# from epoch 30.
 _base_ = 'mmaction::_base_/default_runtime.py'
 
 # Schedule: the paper's 150 epochs are 30 runner epochs over
@@ -54,4 +54,7 @@ custom_hooks = [
 ]
 default_hooks = dict(
     checkpoint=dict(interval=1, max_keep_ckpts=3, save_best='auto'),
-    logger=dict(interval=100))
+    logger=dict(interval=100),
+    # Checks the training labels against the head before the first
+    # iteration, baselines included; default_hooks.data_check=None is off.
+    data_check=dict(type='DataCheckHook'))

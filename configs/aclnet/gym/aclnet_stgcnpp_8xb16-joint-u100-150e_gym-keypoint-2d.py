@@ -1,7 +1,6 @@
 # ACLNet (affinity contrastive learning) on FineGYM (99 element classes), with
-# an ST-GCN++ backbone, joint stream: the complete config of this benchmark,
-# which the other streams and the baselines beside it inherit. Written by
-# tools/misc/generate_configs.py.
+# an ST-GCN++ backbone, joint stream: the complete config of FineGYM. The other
+# streams and the baseline beside it inherit it and change one thing each.
 #
 # Data: gym_hrnet.pkl (PySKL format) in data/skeleton/.
 # One athlete per clip (ground-truth boxes), so one person. The paper reports
@@ -71,12 +70,12 @@ model = dict(
         memory_size=1024))
 
 # Coco17To20 adds the three centre joints and merges the score into the
-# keypoints; PreNormalize2D maps x, y to [-1, 1] by the video's img_shape. The
-# stream is computed on the whole clip, before sampling; scores are averaged,
-# not differenced.
+# keypoints. As in the ACLNet authors' public configs for 2D skeletons, the
+# coordinates stay raw pixels (no PreNormalize2D) and no joint swap or limb
+# drop is added. The stream is computed on the whole clip, before sampling;
+# scores are averaged, not differenced.
 train_pipeline = [
     dict(type='Coco17To20'),
-    dict(type='PreNormalize2D'),
     dict(type='SkeletonFeat', layout='coco20', feats=['j']),
     dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
@@ -85,20 +84,18 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='Coco17To20'),
-    dict(type='PreNormalize2D'),
     dict(type='SkeletonFeat', layout='coco20', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len,
-         num_clips=1, test_mode=True),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),
     dict(type='PackActionInputs')
 ]
 test_pipeline = [
     dict(type='Coco17To20'),
-    dict(type='PreNormalize2D'),
     dict(type='SkeletonFeat', layout='coco20', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len,
-         num_clips=10, test_mode=True),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10,
+         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),
     dict(type='PackActionInputs')

@@ -1,7 +1,7 @@
 # ACLNet (affinity contrastive learning) on Kinetics-400 (2D HRNet skeletons),
-# with an ST-GCN++ backbone, joint stream: the complete config of this
-# benchmark, which the other streams and the baselines beside it inherit.
-# Written by tools/misc/generate_configs.py.
+# with an ST-GCN++ backbone, joint stream: the complete config of Kinetics. The
+# other streams and the baseline beside it inherit it and change one thing
+# each.
 #
 # Data: k400_hrnet.pkl (PySKL format) in data/skeleton/.
 # k400_hrnet.pkl is a table of contents: the keypoints of a video are in their
@@ -77,13 +77,14 @@ model = dict(
 
 # DecompressPose keeps the two most confident persons of every frame (sorted by
 # keypoint score when a frame has more). Coco17To20 adds the three centre
-# joints and merges the score into the keypoints; PreNormalize2D maps x, y to
-# [-1, 1] by the video's img_shape. The stream is computed on the whole clip,
-# before sampling; scores are averaged, not differenced.
+# joints and merges the score into the keypoints. As in the ACLNet authors'
+# public configs for 2D skeletons, the coordinates stay raw pixels (no
+# PreNormalize2D) and no joint swap or limb drop is added. The stream is
+# computed on the whole clip, before sampling; scores are averaged, not
+# differenced.
 train_pipeline = [
     dict(type='DecompressPose', squeeze=True, max_person=2),
     dict(type='Coco17To20'),
-    dict(type='PreNormalize2D'),
     dict(type='SkeletonFeat', layout='coco20', feats=['j']),
     dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
@@ -93,10 +94,9 @@ train_pipeline = [
 val_pipeline = [
     dict(type='DecompressPose', squeeze=True, max_person=2),
     dict(type='Coco17To20'),
-    dict(type='PreNormalize2D'),
     dict(type='SkeletonFeat', layout='coco20', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len,
-         num_clips=1, test_mode=True),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
@@ -104,10 +104,9 @@ val_pipeline = [
 test_pipeline = [
     dict(type='DecompressPose', squeeze=True, max_person=2),
     dict(type='Coco17To20'),
-    dict(type='PreNormalize2D'),
     dict(type='SkeletonFeat', layout='coco20', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len,
-         num_clips=10, test_mode=True),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10,
+         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')

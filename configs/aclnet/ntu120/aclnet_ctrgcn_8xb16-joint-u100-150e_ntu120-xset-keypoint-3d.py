@@ -1,7 +1,6 @@
-# ACLNet on NTU RGB+D 120, cross-setup, joint stream, with a CTR-GCN backbone
-# (aclnet_plugin): the ST-GCN++ config of this stream with the backbone
-# swapped; its output has 256 channels too. Written by
-# tools/misc/generate_configs.py.
+# ACLNet on NTU RGB+D 120, cross-setup, joint stream, with the CTR-GCN backbone
+# of aclnet_plugin: the ST-GCN++ config with the backbone swapped (its output
+# has 256 channels too).
 _base_ = './aclnet_stgcnpp_8xb16-joint-u100-150e_ntu120-xset-keypoint-3d.py'
 
 model = dict(

@@ -1,13 +1,19 @@
 # ACLNet on NTU RGB+D 120, cross-subject, ST-GCN++, bone (joint minus its
 # parent) stream: the joint-stream config with SkeletonFeat(feats=['b']) in its
-# pipelines. Written by tools/misc/generate_configs.py.
+# pipelines.
+#
+# Augmentation as the ACLNet authors' public config for NTU RGB+D 120,
+# cross-subject, this stream: a left/right joint swap (p = 0.5, coordinates not
+# mirrored).
 _base_ = './aclnet_stgcnpp_8xb16-joint-u100-150e_ntu120-xsub-keypoint-3d.py'
 
+clip_len = {{_base_.clip_len}}
 train_pipeline = [
     dict(type='PreNormalize3D'),
     dict(type='RandomRot', theta=0.2),
+    dict(type='SkeletonFlip', layout='nturgb+d', p=0.5, axis=None),
     dict(type='SkeletonFeat', layout='nturgb+d', feats=['b']),
-    dict(type='UniformSampleFrames', clip_len=100),
+    dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
@@ -15,8 +21,8 @@ train_pipeline = [
 val_pipeline = [
     dict(type='PreNormalize3D'),
     dict(type='SkeletonFeat', layout='nturgb+d', feats=['b']),
-    dict(type='UniformSampleFrames', clip_len=100,
-         num_clips=1, test_mode=True),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
@@ -24,13 +30,12 @@ val_pipeline = [
 test_pipeline = [
     dict(type='PreNormalize3D'),
     dict(type='SkeletonFeat', layout='nturgb+d', feats=['b']),
-    dict(type='UniformSampleFrames', clip_len=100,
-         num_clips=10, test_mode=True),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10,
+         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
 ]
-
 train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -1,33 +1,125 @@
 # ACLNet (affinity contrastive learning) on NTU RGB+D 120, cross-subject, with
-# an ST-GCN++ backbone, joint stream: the config of NTU RGB+D 60, cross-subject
-# (same skeletons, model and recipe) with this data file, classes, splits and
-# queue, which the other streams, the CTR-GCN variants and the baselines beside
-# it inherit. Written by tools/misc/generate_configs.py.
+# an ST-GCN++ backbone, joint stream: the complete config of NTU RGB+D 120.
+# The other streams, the cross-setup split, the CTR-GCN variant and the
+# baselines beside it inherit it and change one thing each.
 #
-# Data: ntu120_3danno.pkl (PySKL format) in data/skeleton/.
-# Elsewhere:
+# Data: ntu120_3danno.pkl (PySKL format) in data/skeleton/. Elsewhere:
 #   mim train mmaction configs/aclnet/ntu120/<this file> \
 #     --cfg-options train_dataloader.dataset.dataset.ann_file=PKL \
-#     val_dataloader.dataset.ann_file=PKL \
-#     test_dataloader.dataset.ann_file=PKL
+#     val_dataloader.dataset.ann_file=PKL test_dataloader.dataset.ann_file=PKL
 # Train on 8 GPUs x 16 clips:
-#   mim train mmaction configs/aclnet/ntu120/<this file> \
-#     --launcher pytorch --gpus 8
-_base_ = '../ntu60/aclnet_stgcnpp_8xb16-joint-u100-150e_ntu60-xsub-keypoint-3d.py'
+#   mim train mmaction configs/aclnet/ntu120/<this file> --launcher pytorch \
+#     --gpus 8
+_base_ = '../_base_/schedule_sgd_150e.py'
+
+custom_imports = dict(imports=['aclnet_plugin'], allow_failed_imports=False)
 
 ann_file = 'data/skeleton/ntu120_3danno.pkl'
 num_classes = 120
+clip_len = 100
 
+# 3D: 25 Kinect v2 joints, (x, y, z) each, on the 'nturgb+d' graph.
 model = dict(
+    type='RecognizerGCN',
+    backbone=dict(
+        type='STGCN',
+        in_channels=3,
+        gcn_adaptive='init',
+        gcn_with_res=True,
+        tcn_type='mstcn',
+        graph_cfg=dict(layout='nturgb+d', mode='spatial')),
     cls_head=dict(
+        type='AffinityContrastHead',
         num_classes=num_classes,
-        # A queue of recent embeddings joins the intra-class contrast. NTU-120:
-        # 1024, as the public code; ~8 per class.
+        in_channels=256,
+        # The paper's settings, written out: a 256-d projection, K = 10
+        # confused classes, n_a = 4 (family threshold 0.4), prototype momentum
+        # 0.9, lambda1 = lambda2 = 0.1, margin 0.1, tau 0.1, family
+        # temperatures 0.1 / 0.5 / 1.0.
+        embed_dim=256,
+        num_neighbors=10,
+        overlap_threshold=4,
+        prototype_momentum=0.9,
+        loss_inter=dict(type='AffinityContrastLoss', loss_weight=0.1),
+        loss_intra=dict(
+            type='MarginalContrastLoss',
+            margin=0.1,
+            temperature=0.1,
+            loss_weight=0.1),
+        family_temperature=dict(
+            type='FamilyAwareTemperature',
+            temperatures=(0.1, 0.5, 1.0)),
+        # A queue of recent embeddings joins the intra-class contrast: with
+        # 120 classes a batch of 16 rarely holds two samples of a class. 1024,
+        # as the public code; the queue holds ~8 per class.
         memory_size=1024))
 
-train_dataloader = dict(dataset=dict(dataset=dict(
-    ann_file=ann_file, split='xsub_train')))
+# The recipe of the ACLNet authors' public configs for 3D skeletons:
+# PreNormalize3D, then in training a random rotation of up to 0.2 rad about
+# each axis, and for this stream (NTU-120 X-Sub, joint) a left/right joint swap
+# with p = 0.5 that does not mirror the coordinates (axis=None). The stream is
+# computed on the whole clip, before sampling.
+train_pipeline = [
+    dict(type='PreNormalize3D'),
+    dict(type='RandomRot', theta=0.2),
+    dict(type='SkeletonFlip', layout='nturgb+d', p=0.5, axis=None),
+    dict(type='SkeletonFeat', layout='nturgb+d', feats=['j']),
+    dict(type='UniformSampleFrames', clip_len=clip_len),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PackActionInputs')
+]
+val_pipeline = [
+    dict(type='PreNormalize3D'),
+    dict(type='SkeletonFeat', layout='nturgb+d', feats=['j']),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+         test_mode=True),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PackActionInputs')
+]
+test_pipeline = [
+    dict(type='PreNormalize3D'),
+    dict(type='SkeletonFeat', layout='nturgb+d', feats=['j']),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10,
+         test_mode=True),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PackActionInputs')
+]
+
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type='RepeatDataset',
+        times={{_base_.repeat_times}},
+        dataset=dict(
+            type='PoseDataset',
+            ann_file=ann_file,
+            pipeline=train_pipeline,
+            split='xsub_train')))
 val_dataloader = dict(
-    dataset=dict(ann_file=ann_file, split='xsub_val'))
+    batch_size=16,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='PoseDataset',
+        ann_file=ann_file,
+        pipeline=val_pipeline,
+        split='xsub_val',
+        test_mode=True))
 test_dataloader = dict(
-    dataset=dict(ann_file=ann_file, split='xsub_val'))
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='PoseDataset',
+        ann_file=ann_file,
+        pipeline=test_pipeline,
+        split='xsub_val',
+        test_mode=True))

@@ -1,17 +1,15 @@
 # ACLNet (affinity contrastive learning) on NTU RGB+D 60, cross-subject, with
-# an ST-GCN++ backbone, joint stream: the complete config of this benchmark,
-# which the other streams, the CTR-GCN variants and the baselines beside it
-# inherit. Written by tools/misc/generate_configs.py.
+# an ST-GCN++ backbone, joint stream: the complete config of NTU RGB+D 60. The
+# other streams, the cross-view split, the CTR-GCN variant and the baselines
+# beside it inherit it and change one thing each.
 #
-# Data: ntu60_3danno.pkl (PySKL format) in data/skeleton/.
-# Elsewhere:
+# Data: ntu60_3danno.pkl (PySKL format) in data/skeleton/. Elsewhere:
 #   mim train mmaction configs/aclnet/ntu60/<this file> \
 #     --cfg-options train_dataloader.dataset.dataset.ann_file=PKL \
-#     val_dataloader.dataset.ann_file=PKL \
-#     test_dataloader.dataset.ann_file=PKL
+#     val_dataloader.dataset.ann_file=PKL test_dataloader.dataset.ann_file=PKL
 # Train on 8 GPUs x 16 clips:
-#   mim train mmaction configs/aclnet/ntu60/<this file> \
-#     --launcher pytorch --gpus 8
+#   mim train mmaction configs/aclnet/ntu60/<this file> --launcher pytorch \
+#     --gpus 8
 _base_ = '../_base_/schedule_sgd_150e.py'
 
 custom_imports = dict(imports=['aclnet_plugin'], allow_failed_imports=False)
@@ -51,14 +49,16 @@ model = dict(
         family_temperature=dict(
             type='FamilyAwareTemperature',
             temperatures=(0.1, 0.5, 1.0)),
-        # A queue of recent embeddings joins the intra-class contrast. NTU-60:
-        # 512, as the public code: with 60 classes a batch of 16 rarely holds
-        # two samples of a class; the queue holds ~8 per class.
+        # A queue of recent embeddings joins the intra-class contrast: with 60
+        # classes a batch of 16 rarely holds two samples of a class. 512, as
+        # the public code; the queue holds ~8 per class.
         memory_size=512))
 
-# PySKL's 3D recipe: PreNormalize3D, then in training a random rotation of up
-# to 0.2 rad about each axis (RandomRot). The stream is computed on the whole
-# clip, before sampling.
+# The recipe of the ACLNet authors' public configs for 3D skeletons:
+# PreNormalize3D, then in training a random rotation of up to 0.2 rad about
+# each axis; this stream (NTU-60 X-Sub, joint) adds neither a left/right
+# joint swap nor a limb drop. The stream is computed on the whole clip, before
+# sampling.
 train_pipeline = [
     dict(type='PreNormalize3D'),
     dict(type='RandomRot', theta=0.2),
@@ -71,8 +71,8 @@ train_pipeline = [
 val_pipeline = [
     dict(type='PreNormalize3D'),
     dict(type='SkeletonFeat', layout='nturgb+d', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len,
-         num_clips=1, test_mode=True),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
@@ -80,8 +80,8 @@ val_pipeline = [
 test_pipeline = [
     dict(type='PreNormalize3D'),
     dict(type='SkeletonFeat', layout='nturgb+d', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len,
-         num_clips=10, test_mode=True),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10,
+         test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
@@ -122,4 +122,3 @@ test_dataloader = dict(
         pipeline=test_pipeline,
         split='xsub_val',
         test_mode=True))
-

@@ -1,7 +1,6 @@
 # ACLNet on NTU RGB+D 60, cross-view, ST-GCN++, joint stream: the config of NTU
 # RGB+D 60, cross-subject with the xview_train / xview_val splits. The other
-# streams and variants of this split inherit it. Written by
-# tools/misc/generate_configs.py.
+# streams, variants and the baseline of this split inherit it.
 _base_ = './aclnet_stgcnpp_8xb16-joint-u100-150e_ntu60-xsub-keypoint-3d.py'
 
 train_dataloader = dict(dataset=dict(dataset=dict(split='xview_train')))

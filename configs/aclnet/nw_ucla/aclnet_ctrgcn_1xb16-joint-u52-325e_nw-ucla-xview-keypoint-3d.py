@@ -25,7 +25,7 @@ train_pipeline = [
     dict(type='CenterOnJoint', joint=1),
     dict(type='RandomRot', theta=0.3),
     dict(type='RandomScale', scale=0.1),
-    dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
+    dict(type='SkeletonFeat', layout='nw-ucla', feats=['j']),
     dict(type='UniformSampleFrames', clip_len=52),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),

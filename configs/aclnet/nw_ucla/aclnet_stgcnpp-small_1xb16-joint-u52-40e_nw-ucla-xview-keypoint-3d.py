@@ -60,11 +60,11 @@ dataset_type = 'PoseDataset'
 # hold for this layout, but it centres a 20-joint skeleton on its last joint
 # (the right foot), and align_center=False crashes in mmaction2 1.2.0: so
 # re-centre on the spine after it (a translation, so the rotation is the
-# same).
+# same). The streams come from the NW-UCLA (Kinect v1) layout's own bones.
 normalize = [
     dict(type='PreNormalize3D', zaxis=[0, 1], xaxis=[8, 4]),
     dict(type='CenterOnJoint', joint=1),
-    dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
+    dict(type='SkeletonFeat', layout='nw-ucla', feats=['j']),
 ]
 train_pipeline = normalize + [
     dict(type='UniformSampleFrames', clip_len=clip_len),
@@ -146,6 +146,8 @@ custom_hooks = [
 ]
 default_hooks = dict(
     checkpoint=dict(interval=10, max_keep_ckpts=1),
-    logger=dict(interval=20))
+    logger=dict(interval=20),
+    # labels checked against the head before the first iteration
+    data_check=dict(type='DataCheckHook'))
 randomness = dict(seed=0)
 auto_scale_lr = dict(enable=False, base_batch_size=16)
