@@ -115,6 +115,58 @@ def nw_ucla_pickle(nw_ucla_clips, tmp_path_factory):
     return ann_file
 
 
+FPHA = find_shared('fpha', 'fpha_hand_pose.tar.xz')
+FPHA_ROOT_DIR = 'Hand_pose_annotation_v1'
+FPHA_SPLIT = 'data_split_action_recognition.txt'
+# three subjects, three actions, train and test sequences of each, and one
+# of the three empty files of the release (Subject_2/close_milk/4)
+FPHA_SEQUENCES = [
+    'Subject_1/open_juice_bottle/1', 'Subject_1/open_juice_bottle/2',
+    'Subject_2/pour_milk/1', 'Subject_2/pour_milk/2',
+    'Subject_2/close_milk/1', 'Subject_2/close_milk/4',
+    'Subject_3/close_milk/1', 'Subject_3/open_juice_bottle/1'
+]
+FPHA_EMPTY = 'Subject_2/close_milk/4'
+
+
+@pytest.fixture(scope='session')
+def fpha_raw(tmp_path_factory):
+    """A folder holding a few real F-PHAB sequences and the split file."""
+    if FPHA is None:
+        pytest.skip('F-PHAB not found (../shared or FPHA_ROOT)')
+    import tarfile
+    folder = tmp_path_factory.mktemp('fpha')
+    wanted = {f'{FPHA_ROOT_DIR}/{name}/skeleton.txt'
+              for name in FPHA_SEQUENCES} | {FPHA_SPLIT}
+    found = set()
+    if osp.isdir(FPHA):
+        for relpath in wanted:
+            target = folder / relpath
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(osp.join(FPHA, relpath), 'rb') as f:
+                target.write_bytes(f.read())
+            found.add(relpath)
+    else:
+        with tarfile.open(FPHA, mode='r|*') as tar:  # one pass, in order
+            for member in tar:
+                if member.name in wanted:
+                    target = folder / member.name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(tar.extractfile(member).read())
+                    found.add(member.name)
+    assert found == wanted
+    return folder
+
+
+@pytest.fixture(scope='session')
+def fpha_pickle(fpha_raw, tmp_path_factory):
+    """Those sequences converted to a PySKL pickle (read-only for tests)."""
+    converter = load_tool('data/fpha_to_pyskl.py')
+    out = str(tmp_path_factory.mktemp('fpha_pkl') / 'fpha.pkl')
+    converter.convert_fpha(str(fpha_raw), out, progress=False)
+    return out
+
+
 def tiny_config(dataset, work_dir, max_epochs=2, start_epoch=1, **options):
     """The demo config shrunk for tests, as an mmengine Config."""
     from mmengine.config import Config

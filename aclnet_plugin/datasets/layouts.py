@@ -12,7 +12,10 @@ by name and :func:`register_layout` adds a new one. Built in:
 - ``'coco'``: the 17 COCO keypoints.
 - ``'coco20'``: the 17 COCO keypoints plus hip centre, shoulder centre and
   their midpoint (see :class:`~aclnet_plugin.datasets.transforms.Coco17To20`).
-- ``'nw-ucla'``: Northwestern-UCLA, Kinect v1, 20 joints.
+- ``'nw-ucla'``: Northwestern-UCLA, Kinect v1, 20 joints (also KGBD's
+  walks, whose converter orders the joints this way).
+- ``'fpha-hand'``: the F-PHAB hand, 21 joints; its limbs are the fingers,
+  and it has no left/right pairs (so no flip).
 """
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -323,4 +326,27 @@ NWUCLA = register_layout(
             trunk=(0, 1, 2, 3),
             two_hands=(6, 7, 10, 11)),
         center=1,  # spine
+        ndim=3))
+
+# F-PHAB hand (dataset README): 0 wrist; 1-5 the MCPs of the thumb, index,
+# middle, ring and pinky; then PIP, DIP, TIP of each finger in that order
+# (6-8 thumb, 9-11 index, 12-14 middle, 15-17 ring, 18-20 pinky).
+FPHA_HAND = register_layout(
+    SkeletonLayout(
+        name='fpha-hand',
+        num_joints=21,
+        # each MCP hangs from the wrist; PIP from MCP, DIP from PIP, TIP
+        # from DIP
+        parents=(0, 0, 0, 0, 0, 0, 1, 6, 7, 2, 9, 10, 3, 12, 13, 4, 15, 16,
+                 5, 18, 19),
+        # one hand: no left/right pairs, so flip_index is the identity
+        left=(),
+        right=(),
+        limbs=dict(
+            thumb=(1, 6, 7, 8),
+            index=(2, 9, 10, 11),
+            middle=(3, 12, 13, 14),
+            ring=(4, 15, 16, 17),
+            pinky=(5, 18, 19, 20)),
+        center=0,  # the wrist
         ndim=3))

@@ -498,3 +498,18 @@ def test_nw_ucla_flip_and_limb_drop():
     others = [j for j in range(20) if j not in left_arm]
     np.testing.assert_array_equal(dropped[:, :, others],
                                   keypoint[:, :, others])
+
+
+def test_flip_swap_only_and_refused_without_pairs():
+    """axis=None swaps the left/right joints and negates nothing; a layout
+    with no left/right pairs (one hand) refuses any flip."""
+    rng = np.random.default_rng(3)
+    keypoint = rng.normal(size=(2, 4, 25, 3)).astype(np.float32)
+    out = SkeletonFlip(p=1, axis=None)(dict(keypoint=keypoint.copy()))
+    index = list(range(25))
+    for i, j in zip(NTU.left, NTU.right):
+        index[i], index[j] = j, i
+    np.testing.assert_array_equal(out['keypoint'], keypoint[:, :, index])
+    for axis in (None, 0):
+        with pytest.raises(ValueError, match='no left/right'):
+            SkeletonFlip(layout='fpha-hand', axis=axis)

@@ -22,6 +22,8 @@ class SkeletonFlip(BaseTransform):
 
     With ``axis=None`` only the joints are swapped and no coordinate is
     negated: the recipe of the ACLNet authors' public configs (p = 0.5).
+    A layout without left/right pairs (one hand) is refused: mirroring alone
+    would turn it into the other hand.
     The mirror is about the plane ``axis = 0``: use it on centred
     coordinates (after ``PreNormalize3D`` or ``PreNormalize2D``).
 
@@ -51,11 +53,12 @@ class SkeletonFlip(BaseTransform):
         self.layout = get_layout(layout)
         self.p = check_probability(p)
         self.axis = None if axis is None else check_int('axis', axis, 0)
-        if axis is None and not self.layout.left:
+        if not self.layout.left:
             raise ValueError(
                 f'SkeletonFlip: layout {self.layout.name!r} has no left/right '
-                'joint pairs, so a joint swap (axis=None) would do nothing; '
-                'mirror the coordinates (axis=0) or leave the flip out')
+                'joint pairs: a flip would swap nothing and at most mirror '
+                'the coordinates (a right hand into a left one); remove it '
+                'from the pipeline')
         self.flip_index = np.array(self.layout.flip_index)
 
     def transform(self, results: Dict) -> Dict:

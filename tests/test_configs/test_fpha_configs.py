@@ -1,0 +1,103 @@
+"""The F-PHAB configs: the hand graph, what each ablation changes, and every
+config trained for one epoch and tested on real sequences from ../shared
+(skipped without them)."""
+import glob
+import os.path as osp
+
+import pytest
+
+from aclnet_plugin.datasets import get_layout
+from conftest import FPHA, REPO
+
+needs_data = pytest.mark.skipif(
+    FPHA is None, reason='F-PHAB not found (../shared or FPHA_ROOT)')
+FPHA_CONFIGS = osp.join(REPO, 'configs', 'aclnet', 'fpha')
+NAME = 'stgcnpp-small_1xb16-joint-u64-40e_fpha-keypoint-3d.py'
+ACLNET = osp.join(FPHA_CONFIGS, f'aclnet_{NAME}')
+CONFIGS = sorted(
+    osp.relpath(p, FPHA_CONFIGS)
+    for p in glob.glob(osp.join(FPHA_CONFIGS, '**', '*.py'), recursive=True))
+
+
+def load(path):
+    from mmengine.config import Config
+    return Config.fromfile(path)
+
+
+def _differences(a, b, path=''):
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = {}
+        for key in set(a) | set(b):
+            out.update(_differences(a.get(key), b.get(key),
+                                    f'{path}.{key}'.lstrip('.')))
+        return out
+    return {} if a == b else {path: (a, b)}
+
+
+def test_graph_and_streams_are_the_hand_layout():
+    cfg = load(ACLNET)
+    layout = cfg.model.backbone.graph_cfg.layout
+    expected = get_layout('fpha-hand').graph_cfg()['layout']
+    assert layout.num_node == expected['num_node'] == 21
+    assert layout.center == expected['center']
+    assert sorted(map(list, layout.inward)) == sorted(expected['inward'])
+    for key in ('train_pipeline', 'val_pipeline', 'test_pipeline'):
+        [feat] = [s for s in cfg[key] if s.type == 'SkeletonFeat']
+        assert feat.layout == 'fpha-hand'
+    assert len(cfg.class_names) == cfg.num_classes == 45
+    head = cfg.model.cls_head
+    assert (head.num_neighbors, head.overlap_threshold) == (5, 2)
+
+
+def test_arms_change_only_what_they_name():
+    full = load(ACLNET).to_dict()
+
+    def arm(rel):
+        return _differences(full, load(osp.join(FPHA_CONFIGS, rel)).to_dict())
+
+    baseline = load(osp.join(FPHA_CONFIGS, f'baseline_{NAME}'))
+    assert baseline.model.cls_head == dict(
+        type='GCNHead', num_classes=45, in_channels=64)
+    assert baseline.custom_hooks == []
+    baseline.model.cls_head = full['model']['cls_head']
+    baseline.custom_hooks = full['custom_hooks']
+    assert _differences(full, baseline.to_dict()) == {}
+    assert arm(f'ablation/aclnet-intra_{NAME}') == {
+        'model.cls_head.loss_inter': (None, dict(
+            type='AffinityContrastLoss', loss_weight=0.)),
+        'custom_hooks': (full['custom_hooks'], [])}
+    assert arm(f'ablation/aclnet-inter_{NAME}') == {
+        'model.cls_head.loss_intra': (None, dict(
+            type='MarginalContrastLoss', margin=0.1, temperature=0.1,
+            loss_weight=0.))}
+    assert arm(f'ablation/aclnet-public_{NAME}') == {
+        'model.cls_head.prototype_samples': (None, 'correct'),
+        'model.cls_head.loss_intra': (None, dict(
+            type='MarginalContrastLoss', margin=0.01, temperature=0.1,
+            loss_weight=0.1)),
+        'model.cls_head.memory_size': (None, 360)}
+
+
+@needs_data
+@pytest.mark.parametrize('name', CONFIGS)
+def test_every_config_trains_and_tests(name, fpha_pickle, tmp_path):
+    """One epoch, then the 10-clip test, on a few real sequences."""
+    from mmengine.runner import Runner
+    cfg = load(osp.join(FPHA_CONFIGS, name))
+    cfg.work_dir = str(tmp_path / 'work')
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.ann_file = fpha_pickle
+        cfg[loader].num_workers = 0
+        cfg[loader].persistent_workers = False
+    cfg.train_cfg.max_epochs = 1
+    cfg.param_scheduler = []
+    for hook in cfg.custom_hooks:
+        hook.start_epoch = 1
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.epoch == 1
+    metrics = runner.test()
+    assert 0 <= metrics['acc/top1'] <= 1
+    has_hook = bool(cfg.custom_hooks)
+    assert osp.exists(osp.join(cfg.work_dir, 'motion_families',
+                               'epoch_1.json')) == has_hook
