@@ -4,8 +4,8 @@ Importing the package applies the stack's compatibility fixes (see
 :mod:`aclnet_plugin.compat`) and registers the components in mmaction's
 registries: ``AffinityContrastHead``, ``AffinityContrastLoss``,
 ``MarginalContrastLoss``, ``FamilyAwareTemperature``, ``CTRGCN`` (MODELS),
-``MotionFamilyHook`` and ``DataCheckHook`` (HOOKS) and the skeleton
-transforms (TRANSFORMS).
+``MotionFamilyHook`` and ``DataCheckHook`` (HOOKS), the skeleton
+transforms (TRANSFORMS) and ``EmbeddingRetrievalMetric`` (METRICS).
 """
 from .compat import apply_all as _apply_compat
 
@@ -16,6 +16,7 @@ from .datasets import (CenterOnJoint, Coco17To20, LimbDrop,  # noqa: E402
                        RandomRot, RandomScale, SkeletonFeat, SkeletonFlip,
                        get_layout, register_layout)
 from .engine import DataCheckHook, MotionFamilyHook  # noqa: E402
+from .evaluation import EmbeddingRetrievalMetric  # noqa: E402
 from .models import (CTRGCN, AffinityContrastHead,  # noqa: E402
                      AffinityContrastLoss, FamilyAwareTemperature,
                      MarginalContrastLoss, affinity_similarity,
@@ -25,7 +26,7 @@ from .version import __version__  # noqa: E402
 __all__ = [
     '__version__', 'AffinityContrastHead', 'AffinityContrastLoss',
     'MarginalContrastLoss', 'FamilyAwareTemperature', 'MotionFamilyHook',
-    'DataCheckHook', 'CTRGCN', 'affinity_similarity', 'motion_families',
+    'DataCheckHook', 'EmbeddingRetrievalMetric', 'CTRGCN', 'affinity_similarity', 'motion_families',
     'CenterOnJoint', 'Coco17To20', 'LimbDrop', 'RandomRot', 'RandomScale',
     'SkeletonFeat', 'SkeletonFlip', 'get_layout', 'register_layout'
 ]

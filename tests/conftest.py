@@ -3,6 +3,7 @@ tools loaded by path, and the real datasets of ``../shared``."""
 import importlib.util
 import os
 import os.path as osp
+import pickle
 import subprocess
 import sys
 
@@ -165,6 +166,67 @@ def fpha_pickle(fpha_raw, tmp_path_factory):
     out = str(tmp_path_factory.mktemp('fpha_pkl') / 'fpha.pkl')
     converter.convert_fpha(str(fpha_raw), out, progress=False)
     return out
+
+
+KGBD = find_shared('kgbd', 'kgbd_walks.tar.xz')
+#: The KGBD people the tests take, with their walks as the archive holds
+#: them: read once, in order, stopping when they are complete.
+KGBD_WALKS = {15: 3, 158: 4, 53: 6, 150: 5, 157: 5, 86: 5}
+KGBD_OPEN_TRAIN = 3  # people of the open-set training split
+
+
+def snapshot(folder):
+    """(path, size, mtime, bytes) of every file under ``folder``."""
+    files = []
+    for root, _, names in os.walk(folder):
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            with open(path, 'rb') as f:
+                files.append((path, os.path.getsize(path),
+                              os.path.getmtime(path), f.read()))
+    return sorted(files)
+
+
+@pytest.fixture(scope='session')
+def kgbd_walks(tmp_path_factory):
+    """The raw texts of six KGBD people, and a folder holding them."""
+    if KGBD is None:
+        pytest.skip('KGBD not found (../shared or KGBD_ROOT)')
+    kgbd = load_tool('data/kgbd_to_pyskl.py')
+    texts = {}
+    wanted = sum(KGBD_WALKS.values())
+    for person, walk, path, text in kgbd.iter_walks(KGBD):
+        if person in KGBD_WALKS:
+            assert path.endswith(f'Person{person:03d}/{walk}.txt'), path
+            texts[person, walk] = text
+            if len(texts) == wanted:
+                break  # the archive's own order: no need to read on
+    assert {p: sum(q == p for q, _ in texts) for p in KGBD_WALKS} == KGBD_WALKS
+    root = tmp_path_factory.mktemp('kgbd')
+    for (person, walk), text in texts.items():
+        folder = root / 'Data' / f'Person{person:03d}'
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f'{walk}.txt', 'w', newline='') as f:
+            f.write(text)  # as is, CRLF included
+    return dict(texts=texts, root=str(root))
+
+
+@pytest.fixture(scope='session')
+def kgbd_pickles(kgbd_walks, tmp_path_factory):
+    """Both protocols' pickles of the six people (seed 0)."""
+    kgbd = load_tool('data/kgbd_to_pyskl.py')
+    out_dir = str(tmp_path_factory.mktemp('kgbd_out'))
+    before = snapshot(kgbd_walks['root'])
+    report = kgbd.convert_kgbd(kgbd_walks['root'], out_dir, progress=False,
+                               num_train_people=KGBD_OPEN_TRAIN)
+    assert snapshot(kgbd_walks['root']) == before, 'the input was modified'
+    data = {}
+    for protocol in ('reid', 'open'):
+        with open(os.path.join(out_dir, f'kgbd_{protocol}.pkl'), 'rb') as f:
+            data[protocol] = pickle.load(f)
+    return dict(report=report, data=data, out_dir=out_dir,
+                paths={p: os.path.join(out_dir, f'kgbd_{p}.pkl')
+                       for p in ('reid', 'open')})
 
 
 def tiny_config(dataset, work_dir, max_epochs=2, start_epoch=1, **options):

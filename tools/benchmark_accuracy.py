@@ -16,12 +16,19 @@ same seeds for all. The table (mean and standard deviation of top-1 and
 mean-class accuracy, per-class accuracy, paired differences against the
 baseline, training time, device) is printed and written to
 ``{work_dir}/results.md`` with the raw figures in ``results.json``.
+
+Retrieval configs (gait recognition, person re-id: a head with
+``test_embedding`` and an ``EmbeddingRetrievalMetric`` test evaluator) are
+scored with that metric from the dumped embeddings instead, and the table
+gives rank-1 and mAP at sequence and clip level, paired by seed on the
+sequence-level figures.
 """
 import argparse
 import json
 import math
 import os
 import os.path as osp
+import pickle
 import platform
 import statistics
 import subprocess
@@ -77,11 +84,13 @@ def mim():
     return osp.join(osp.dirname(sys.executable), 'mim')
 
 
-def run_one(arm, config, seed, args, threads, overrides=()):
+def run_one(arm, config, seed, args, threads, overrides=(), metric=None):
     """Train and test one (arm, seed); returns its record.
 
     ``overrides`` are ``--cfg-options`` for ``config`` (from
-    :func:`ann_file_options`), worked out beforehand in the main thread:
+    :func:`ann_file_options`) and ``metric`` its retrieval metric's
+    arguments (from :func:`retrieval_metric`), worked out beforehand in the
+    main thread:
     ``Config.fromfile`` of an ``mmaction::`` base is not thread-safe
     (pkg_resources fails when two threads look up the package at once).
     """
@@ -115,17 +124,22 @@ def run_one(arm, config, seed, args, threads, overrides=()):
                     '--cfg-options', *options], check=True, stdout=log,
                    stderr=subprocess.STDOUT, env=env)
     record = dict(arm=arm, seed=seed, config=config, checkpoint=checkpoint,
-                  train_seconds=train_seconds, threads=threads, **score(dump))
+                  train_seconds=train_seconds, threads=threads,
+                  **score(dump, metric))
     with open(record_file, 'w') as f:
         json.dump(record, f, indent=1)
     return record
 
 
-def ann_file_options(config, ann_file):
-    """``--cfg-options`` that point every dataloader of ``config`` at
-    ``ann_file``, through dataset wrappers (``RepeatDataset`` and the like
-    hold the real dataset under ``dataset``)."""
-    cfg = Config.fromfile(config)
+def ann_file_options(cfg, ann_file):
+    """``--cfg-options`` that point every dataloader of ``cfg`` (a Config or
+    its path) at ``ann_file``, through dataset wrappers (``RepeatDataset``
+    and the like hold the real dataset under ``dataset``), and every
+    evaluator that reads it (a retrieval metric's probe and gallery
+    splits)."""
+    if isinstance(cfg, str):
+        cfg = Config.fromfile(cfg)
+    config = cfg.filename
     options = []
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         key, dataset = f'{loader}.dataset', cfg[loader]['dataset']
@@ -134,10 +148,46 @@ def ann_file_options(config, ann_file):
         if 'ann_file' not in dataset:
             raise ValueError(f'{config}: {key} has no ann_file to override')
         options.append(f'{key}.ann_file={ann_file}')
+    for name in ('val_evaluator', 'test_evaluator'):
+        evaluators = cfg.get(name) or []
+        if isinstance(evaluators, dict):
+            evaluators = [evaluators]
+        for index, evaluator in enumerate(evaluators):
+            if 'ann_file' in evaluator:
+                options.append(f'{name}.{index}.ann_file={ann_file}')
     return options
 
 
-def score(dump):
+def retrieval_metric(cfg, overrides=()):
+    """The arguments of the EmbeddingRetrievalMetric of ``cfg`` (a Config,
+    with ``overrides`` applied), or None for a config without one."""
+    if overrides:
+        cfg = cfg.copy()
+        cfg.merge_from_dict(dict(o.split('=', 1) for o in overrides))
+    evaluators = cfg.get('test_evaluator') or []
+    if isinstance(evaluators, dict):
+        evaluators = [evaluators]
+    for evaluator in evaluators:
+        if evaluator['type'] == 'EmbeddingRetrievalMetric':
+            evaluator = dict(evaluator)
+            evaluator.pop('type')
+            return evaluator
+    return None
+
+
+def score(dump, metric=None):
+    """Accuracy (top-1, mean class, per class) of a dump; with ``metric``
+    (the arguments of an EmbeddingRetrievalMetric) that metric's figures
+    (fractions, like the accuracies)."""
+    if metric is not None:
+        from aclnet_plugin.evaluation.metrics import EmbeddingRetrievalMetric
+        metric = EmbeddingRetrievalMetric(**metric)
+        with open(dump, 'rb') as f:
+            samples = pickle.load(f)
+        metric.process({}, samples)
+        figures = metric.compute_metrics(metric.results)
+        return dict(retrieval={k: v / 100 for k, v in figures.items()},
+                    num_samples=len(samples))
     scores, labels = load_dump(dump)
     result = accuracies(scores, labels)
     return dict(top1=result['top1'], mean_class=result['mean_class'],
@@ -162,8 +212,57 @@ def mean_std(values):
     return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
 
 
+def retrieval_table(records, args):
+    """Markdown: rank-1 and mAP per arm at both levels, paired by seed."""
+    arms = args.arms
+    by_arm = {arm: sorted((r for r in records if r['arm'] == arm),
+                          key=lambda r: r['seed']) for arm in arms}
+    baseline, others = arms[0], arms[1:]
+    first = by_arm[baseline][0]
+    keys = [k for k in ('sequence/rank1', 'sequence/mAP', 'clip/rank1',
+                        'clip/mAP') if k in first['retrieval']]
+    lines = [
+        f'Device: {device_name()}; seeds {args.seeds}; '
+        f'{first.get("threads", "?")} CPU thread(s) per run; '
+        f'{first["num_samples"]} probe and gallery sequences.', '',
+        '| arm | config | ' + ' | '.join(f'{k} (%)' for k in keys) +
+        ' | per seed sequence/rank1 (%) | train time per run (min) |',
+        '|' + ' --- |' * (len(keys) + 4)
+    ]
+    for arm in arms:
+        rs = by_arm[arm]
+        lines.append(
+            f'| {arm} | `{osp.basename(rs[0]["config"])}` | ' + ' | '.join(
+                mean_std([r['retrieval'][k] for r in rs]) for k in keys) +
+            ' | ' + ', '.join(f'{100 * r["retrieval"][keys[0]]:.1f}'
+                              for r in rs) +
+            f' | {statistics.mean(r["train_seconds"] for r in rs) / 60:.1f} |')
+    lines.append('')
+    for arm in others:
+        for key in keys[:2]:
+            diffs = [100 * (a['retrieval'][key] - b['retrieval'][key])
+                     for a, b in zip(by_arm[arm], by_arm[baseline])]
+            lines.append(f'Paired {key} difference ({arm} - {baseline}) per '
+                         'seed: ' + ', '.join(f'{d:+.1f}' for d in diffs) +
+                         f' ({paired_summary(diffs)})')
+    lines += ['', f'Logs and checkpoints: `{args.work_dir}/<arm>_seed<seed>/`']
+    return '\n'.join(lines)
+
+
+def paired_summary(diffs):
+    """Mean, standard error and sign count of paired differences."""
+    summary = f'mean {statistics.mean(diffs):+.2f}'
+    if len(diffs) > 1:
+        stderr = statistics.stdev(diffs) / math.sqrt(len(diffs))
+        summary += (f', standard error {stderr:.2f}; above the baseline '
+                    f'in {sum(d > 0 for d in diffs)} of {len(diffs)}')
+    return summary
+
+
 def table(records, args):
     """Markdown: one row per arm, paired differences, per-class accuracy."""
+    if 'retrieval' in records[0]:
+        return retrieval_table(records, args)
     arms = args.arms
     by_arm = {arm: sorted((r for r in records if r['arm'] == arm),
                           key=lambda r: r['seed']) for arm in arms}
@@ -188,14 +287,9 @@ def table(records, args):
     for arm in others:
         diffs = [100 * (a['top1'] - b['top1'])
                  for a, b in zip(by_arm[arm], by_arm[baseline])]
-        summary = f'mean {statistics.mean(diffs):+.2f}'
-        if len(diffs) > 1:
-            stderr = statistics.stdev(diffs) / math.sqrt(len(diffs))
-            summary += (f', standard error {stderr:.2f}; above the baseline '
-                        f'in {sum(d > 0 for d in diffs)} of {len(diffs)}')
         lines.append(f'Paired top-1 difference ({arm} - {baseline}) per '
                      'seed: ' + ', '.join(f'{d:+.1f}' for d in diffs) +
-                     f' ({summary})')
+                     f' ({paired_summary(diffs)})')
     lines.append('')
     num_classes = len(first['per_class'])
     names = args.class_names or [str(c) for c in range(num_classes)]
@@ -221,18 +315,20 @@ def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
-    overrides = {
-        config: ann_file_options(config, args.ann_file)
-        if args.ann_file else []
-        for config in args.configs
-    }
+    # Every config is read once, here: Config.fromfile is not thread-safe.
+    overrides, metrics = {}, {}
+    for config in args.configs:
+        cfg = Config.fromfile(config)
+        overrides[config] = (ann_file_options(cfg, args.ann_file)
+                             if args.ann_file else [])
+        metrics[config] = retrieval_metric(cfg, overrides[config])
     jobs = [(arm, config, seed) for seed in args.seeds
             for arm, config in zip(args.arms, args.configs)]
     with ThreadPoolExecutor(args.jobs) as pool:
         records = list(pool.map(
-            lambda job: run_one(*job, args, threads, overrides[job[1]]),
-            jobs))
-    if args.class_names is None:
+            lambda job: run_one(*job, args, threads, overrides[job[1]],
+                                metrics[job[1]]), jobs))
+    if args.class_names is None and 'retrieval' not in records[0]:
         args.class_names = Config.fromfile(args.configs[1]).get(
             'class_names')
     text = table(records, args)

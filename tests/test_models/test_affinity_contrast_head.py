@@ -338,3 +338,28 @@ def test_schedule_surface():
     assert head.has_family_schedule and not head.collecting_confusion
     head.set_confusion_collection(True)
     assert head.collecting_confusion
+
+
+@pytest.mark.parametrize('mode', ['projection', 'feature'])
+def test_test_embedding_for_retrieval(mode):
+    """With test_embedding the predictions are unchanged and every sample
+    carries its clips' normalised embeddings, in clip order."""
+    plain = make_head()
+    head = make_head(test_embedding=mode)
+    head.load_state_dict(plain.state_dict())
+    plain.eval(), head.eval()
+    x = feats(6, requires_grad=False)  # 3 samples x 2 clips
+    with torch.no_grad():
+        a = plain.predict(x, samples([0, 1, 2]))
+        b = head.predict(x, samples([0, 1, 2]))
+        feat = head.pre_logits(x)
+        expected = (head.embed(feat) if mode == 'projection' else
+                    F.normalize(feat, dim=1)).view(3, 2, -1)
+    for s, t, e in zip(a, b, expected):
+        torch.testing.assert_close(s.pred_score, t.pred_score)
+        assert 'pred_embedding' not in s
+        torch.testing.assert_close(t.pred_embedding, e)
+    dim = 256 if mode == 'projection' else 8
+    assert b[0].pred_embedding.shape == (2, dim)
+    with pytest.raises(ValueError, match='test_embedding'):
+        make_head(test_embedding='pooled')

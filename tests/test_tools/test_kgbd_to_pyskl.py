@@ -14,21 +14,18 @@ import pytest
 from mmaction.datasets import PoseDataset
 
 from aclnet_plugin.datasets import get_layout
-from conftest import find_shared, load_tool
+from conftest import (KGBD as ARCHIVE, KGBD_OPEN_TRAIN as OPEN_TRAIN,
+                      KGBD_WALKS as WALKS, load_tool, snapshot)
 
 kgbd = load_tool('data/kgbd_to_pyskl.py')
-ARCHIVE = find_shared('kgbd', 'kgbd_walks.tar.xz')
 needs_data = pytest.mark.skipif(
     ARCHIVE is None, reason='KGBD not found (../shared or KGBD_ROOT)')
-#: The walks of the people taken, as the archive holds them.
-WALKS = {15: 3, 158: 4, 53: 6, 150: 5, 157: 5, 86: 5}
 #: The 'nw-ucla' (Kinect v1 SDK) order, written out from the SDK's list.
 KINECT_V1 = ('Hip-centro', 'Spine', 'Shoulder-Center', 'Head',
              'Shoulder-Left', 'Elbow-Left', 'Wrist-Left', 'Hand-Left',
              'Shoulder-Right', 'Elbow-Right', 'Wrist-Right', 'Hand-Right',
              'Hip-Left', 'Knee-Left', 'Ankle-Left', 'Foot-Left',
              'Hip-Right', 'Knee-Right', 'Ankle-Right', 'Foot-Right')
-OPEN_TRAIN = 3
 
 
 def by_name(text):
@@ -42,52 +39,14 @@ def by_name(text):
     return frames
 
 
-def snapshot(folder):
-    """(path, size, mtime, bytes) of every file under ``folder``."""
-    files = []
-    for root, _, names in os.walk(folder):
-        for name in sorted(names):
-            path = os.path.join(root, name)
-            with open(path, 'rb') as f:
-                files.append((path, os.path.getsize(path),
-                              os.path.getmtime(path), f.read()))
-    return sorted(files)
+@pytest.fixture(scope='module')
+def walks(kgbd_walks):
+    return kgbd_walks
 
 
 @pytest.fixture(scope='module')
-def walks(tmp_path_factory):
-    """The raw texts of the six people, and a KGBD folder holding them."""
-    texts = {}
-    wanted = sum(WALKS.values())
-    for person, walk, path, text in kgbd.iter_walks(ARCHIVE):
-        if person in WALKS:
-            assert path.endswith(f'Person{person:03d}/{walk}.txt'), path
-            texts[person, walk] = text
-            if len(texts) == wanted:
-                break  # the archive's own order: no need to read on
-    assert {p: sum(q == p for q, _ in texts) for p in WALKS} == WALKS
-    root = tmp_path_factory.mktemp('kgbd')
-    for (person, walk), text in texts.items():
-        folder = root / 'Data' / f'Person{person:03d}'
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f'{walk}.txt', 'w', newline='') as f:
-            f.write(text)  # as is, CRLF included
-    return dict(texts=texts, root=str(root))
-
-
-@pytest.fixture(scope='module')
-def converted(walks, tmp_path_factory):
-    """Both protocols' pickles of the six people (seed 0)."""
-    out_dir = str(tmp_path_factory.mktemp('kgbd_out'))
-    before = snapshot(walks['root'])
-    report = kgbd.convert_kgbd(walks['root'], out_dir, progress=False,
-                               num_train_people=OPEN_TRAIN)
-    assert snapshot(walks['root']) == before, 'the input was modified'
-    data = {}
-    for protocol in ('reid', 'open'):
-        with open(os.path.join(out_dir, f'kgbd_{protocol}.pkl'), 'rb') as f:
-            data[protocol] = pickle.load(f)
-    return dict(report=report, data=data, out_dir=out_dir)
+def converted(kgbd_pickles):
+    return kgbd_pickles
 
 
 @pytest.fixture(scope='module')

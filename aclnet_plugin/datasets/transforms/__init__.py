@@ -1,4 +1,4 @@
-"""Skeleton transforms PySKL has and mmaction2 1.2.0 lacks.
+"""Skeleton transforms PySKL has and mmaction2 1.2.0 lacks, and a few more.
 
 Registered in mmaction's ``TRANSFORMS``. (PySKL's ``UniformSample`` is
 deliberately not registered: mmaction's ``UniformSampleFrames`` does its
@@ -7,12 +7,15 @@ job.)
 from .center_on_joint import CenterOnJoint
 from .coco17_to_20 import Coco17To20
 from .limb_drop import LimbDrop
+from .normalize_sequence import JointNoise, NormalizeSequence
+from .pre_normalize_3d import FastPreNormalize3D
 from .random_rot import RandomRot
 from .random_scale import RandomScale
 from .skeleton_feat import SkeletonFeat
 from .skeleton_flip import SkeletonFlip
 
 __all__ = [
-    'CenterOnJoint', 'Coco17To20', 'LimbDrop', 'RandomRot', 'RandomScale',
+    'CenterOnJoint', 'Coco17To20', 'FastPreNormalize3D', 'JointNoise',
+    'LimbDrop', 'NormalizeSequence', 'RandomRot', 'RandomScale',
     'SkeletonFeat', 'SkeletonFlip'
 ]

@@ -82,6 +82,13 @@ class AffinityContrastHead(GCNHead):
             ``H + H^T`` instead of ``H``, so that two classes are neighbours
             however the confusions between them split. Defaults to False
             (the paper).
+        test_embedding (str, optional): For retrieval (gait recognition,
+            person re-id): at test time also put each sample's clip
+            embeddings, (num_clips, D) L2-normalised, into its data sample
+            as ``pred_embedding``: ``'projection'`` (the embedding the
+            contrastive losses use) or ``'feature'`` (the pooled feature the
+            classifier sees). The predicted scores are unchanged. Defaults to
+            None (action recognition: no embedding).
     """
 
     def __init__(self,
@@ -110,6 +117,7 @@ class AffinityContrastHead(GCNHead):
                  prototype_samples: str = 'all',
                  memory_size: int = 0,
                  symmetric_confusion: bool = False,
+                 test_embedding: Optional[str] = None,
                  **kwargs) -> None:
         super().__init__(
             num_classes,
@@ -133,6 +141,9 @@ class AffinityContrastHead(GCNHead):
         if prototype_samples not in ('all', 'correct'):
             raise ValueError("prototype_samples must be 'all' or 'correct', "
                              f'got {prototype_samples!r}')
+        if test_embedding not in (None, 'projection', 'feature'):
+            raise ValueError("test_embedding must be None, 'projection' or "
+                             f"'feature', got {test_embedding!r}")
         if projection == 'linear':
             self.projector = nn.Linear(in_channels, embed_dim)
         elif projection == 'mlp':
@@ -154,6 +165,7 @@ class AffinityContrastHead(GCNHead):
         self.prototype_samples = prototype_samples
         self.memory_size = memory_size
         self.symmetric_confusion = bool(symmetric_confusion)
+        self.test_embedding = test_embedding
 
         C, D = num_classes, embed_dim
         self.register_buffer('confusion', torch.zeros(C, C))
@@ -227,6 +239,26 @@ class AffinityContrastHead(GCNHead):
     def embed(self, feat: Tensor) -> Tensor:
         """L2-normalised float32 embedding (N, embed_dim) of pooled features."""
         return F.normalize(self.projector(feat).float(), dim=1)
+
+    def predict(self, feats: Union[Tensor, Tuple[Tensor]],
+                data_samples: SampleList, **kwargs) -> SampleList:
+        """GCNHead's predictions, and with ``test_embedding`` the clip
+        embeddings of every sample as its ``pred_embedding``
+        (num_clips, D)."""
+        if isinstance(feats, (tuple, list)):
+            feats = feats[-1]
+        feat = self.pre_logits(feats)
+        samples = self.predict_by_feat(self._classify(feat), data_samples)
+        if self.test_embedding is not None:
+            if self.test_embedding == 'projection':
+                embeddings = self.embed(feat)
+            else:
+                embeddings = F.normalize(feat.float(), dim=1)
+            embeddings = embeddings.view(len(samples), -1,
+                                         embeddings.shape[-1])
+            for sample, embedding in zip(samples, embeddings):
+                sample.set_field(embedding, 'pred_embedding')
+        return samples
 
     # ------------------------------------------------------------------
     # Training
