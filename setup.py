@@ -53,7 +53,13 @@ setup(
         'setuptools<81',
         'numpy',
         'matplotlib',
+        # tools/analysis: t-SNE (tsne.py) and the Motion Family graph
+        # (families.py)
+        'scikit-learn',
+        'networkx',
     ],
-    extras_require={'tests': ['pytest']},
+    # `pip install -e .[tensorboard]` for mmengine's TensorboardVisBackend
+    # (about 20 MB with grpcio and protobuf, so not a default requirement)
+    extras_require={'tests': ['pytest'], 'tensorboard': ['tensorboard']},
     license='Apache License 2.0',
     zip_safe=False)

@@ -24,6 +24,13 @@ does not need it untouched.
    rejects for a CPU module. On a CPU-only build ``set_device`` becomes a
    no-op, and ``device_ids`` is dropped for modules on the CPU; a GPU run
    is untouched.
+4. mmaction's ``PoseDataset`` fails on a bad annotation file with a bare
+   ``KeyError: 'split'`` or a pickle error that names neither the file nor
+   the field, while the dataset is built, before any hook can check it.
+   When loading fails, :func:`~aclnet_plugin.datasets.check.
+   explain_load_failure` reads the file and raises an error that names it
+   and what is wrong; if it finds nothing, the original error stands. A
+   file that loads is untouched.
 """
 import importlib.util
 import os.path as osp
@@ -168,9 +175,30 @@ def allow_cpu_ddp() -> None:
     MMDistributedDataParallel.__init__ = __init__
 
 
+def explain_pose_dataset_errors() -> None:
+    """Name the file and the problem when ``PoseDataset`` cannot load it."""
+    from mmaction.datasets import PoseDataset
+    load = PoseDataset.load_data_list
+    if getattr(load, '_aclnet_explained', False):
+        return
+
+    def load_data_list(self):
+        try:
+            return load(self)
+        except Exception:
+            from .datasets.check import explain_load_failure
+            explain_load_failure(self.ann_file, self.split)
+            raise
+
+    load_data_list._aclnet_explained = True
+    load_data_list.__doc__ = load.__doc__
+    PoseDataset.load_data_list = load_data_list
+
+
 def apply_all() -> None:
     """Apply every compatibility fix (idempotent)."""
     patch_missing_drn()
     allow_mmengine_checkpoints()
     allow_cpu_set_device()
     allow_cpu_ddp()
+    explain_pose_dataset_errors()

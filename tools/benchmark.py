@@ -10,6 +10,18 @@ memory of the head.
     python tools/benchmark.py                     # NTU-60 ST-GCN++, batch 16, CPU
     python tools/benchmark.py --device cuda --batch-size 64
     python tools/benchmark.py --quick             # seconds; what the tests run
+
+Pipeline mode: the data pipeline of a config instead of the training step.
+For its train and test pipelines, the time per sample of every transform and
+of the whole, and samples per second per loader worker, with the plugin's
+transforms and, interleaved in the same run, with mmaction's stock ones in
+their place (``FastPreNormalize3D`` -> ``PreNormalize3D``,
+``FastUniformSampleFrames`` -> ``UniformSampleFrames``, ``SkeletonFeat`` ->
+``GenSkeFeat`` where it has the stream), as ratios. On real clips when
+``--ann-file`` is given, else on generated clips of ``--clip-shape``::
+
+    python tools/benchmark.py --pipeline CONFIG [--ann-file PKL] \
+        [--clip-shape 2 300 25 3] [--samples 200]
 """
 import argparse
 import json
@@ -49,8 +61,21 @@ def parse_args(argv=None):
     parser.add_argument('--quick', action='store_true',
                         help='tiny sizes, a few repeats (for tests)')
     parser.add_argument('--out', help='write the results as JSON here')
+    parser.add_argument('--pipeline', metavar='CONFIG',
+                        help='time the data pipelines of this config instead')
+    parser.add_argument('--ann-file', help='pipeline mode: real clips from '
+                        "this pickle (the config's splits)")
+    parser.add_argument('--clip-shape', type=int, nargs=4,
+                        default=[2, 300, 25, 3], metavar=('M', 'T', 'V', 'C'),
+                        help='pipeline mode without --ann-file: generated '
+                        'clips of this shape (default: NTU, 2 x 300 x 25 x 3)')
+    parser.add_argument('--samples', type=int, default=200,
+                        help='pipeline mode: clips timed per pipeline')
     args = parser.parse_args(argv)
-    if args.quick:
+    if args.quick and args.pipeline:
+        args.samples = min(args.samples, 6)
+        args.clip_shape = [2, 40, 25, 3]
+    elif args.quick:
         args.batch_size, args.clip_len, args.base_channels = 4, 16, 8
         args.queue_size, args.repeats, args.warmup = 32, 3, 1
         args.family_classes = [60, 400]
@@ -292,8 +317,156 @@ def print_table(result):
         print(f'| {C} | {1e3 * seconds:.2f} |')
 
 
+# ---------------------------------------------------------------------------
+# Pipeline mode
+# ---------------------------------------------------------------------------
+def _dataset_cfg(cfg, loader):
+    dataset = cfg[loader]['dataset']
+    while 'pipeline' not in dataset and 'dataset' in dataset:
+        dataset = dataset['dataset']
+    return dataset
+
+
+def stock_equivalent(step):
+    """mmaction's own transform(s) for a plugin transform, or None."""
+    step = dict(step)
+    kind = step.pop('type')
+    if kind == 'FastPreNormalize3D':
+        center = step.pop('center_joint', None)
+        stock = [dict(type='PreNormalize3D', **step)]
+        if center is not None:
+            stock.append(dict(type='CenterOnJoint', joint=center))
+        return stock
+    if kind == 'FastUniformSampleFrames':
+        return [dict(type='UniformSampleFrames', **step)]
+    if kind == 'SkeletonFeat':
+        feats = step.get('feats', ['j'])
+        layout = step.get('layout', 'nturgb+d')
+        if layout in ('nturgb+d', 'coco') and set(feats) <= {
+                'j', 'b', 'jm', 'bm'}:
+            return [dict(type='GenSkeFeat', dataset=layout, feats=feats,
+                         axis=step.get('axis', -1))]
+        return None
+    return [dict(type=kind, **step)]
+
+
+def pipeline_samples(dataset_cfg, args):
+    """Result dicts to feed the pipeline: real clips of the config's split,
+    or generated ones."""
+    import numpy as np
+    if args.ann_file:
+        import pickle
+        with open(args.ann_file, 'rb') as f:
+            data = pickle.load(f)
+        names = set(data['split'][dataset_cfg['split']])
+        clips = [a for a in data['annotations'] if a['frame_dir'] in names]
+        rng = np.random.default_rng(0)
+        order = rng.permutation(len(clips))[:args.samples]
+        clips = [clips[i] for i in order]
+    else:
+        M, T, V, C = args.clip_shape
+        rng = np.random.default_rng(0)
+        clips = []
+        for i in range(args.samples):
+            keypoint = rng.normal(size=(M, T, V, C)).astype(np.float32)
+            keypoint[:, :, :, 2 % C] += 3  # away from the camera
+            clips.append(dict(frame_dir=f'clip{i}', label=0,
+                              total_frames=T, keypoint=keypoint))
+    return [dict(clip, start_index=0, modality='Pose') for clip in clips]
+
+
+def time_pipeline(steps, samples):
+    """Seconds per sample of every transform (median) and of the whole."""
+    import copy
+    from mmaction.registry import TRANSFORMS
+    transforms = [TRANSFORMS.build(step) for step in steps]
+    per_step = [[] for _ in transforms]
+    totals = []
+    for sample in samples:
+        results = copy.deepcopy(sample)
+        total = 0.
+        for i, transform in enumerate(transforms):
+            start = time.perf_counter()
+            results = transform(results)
+            elapsed = time.perf_counter() - start
+            per_step[i].append(elapsed)
+            total += elapsed
+        totals.append(total)
+    return ([statistics.median(t) for t in per_step],
+            statistics.median(totals))
+
+
+def run_pipeline(args):
+    """Both pipelines of the config, ours and stock, interleaved per round."""
+    import numpy as np
+    from mmengine.config import Config
+    register_all_modules(init_default_scope=True)
+    torch.set_num_threads(1)  # as one loader worker
+    cfg = Config.fromfile(args.pipeline)
+    report = dict(config=args.pipeline, ann_file=args.ann_file,
+                  clip_shape=None if args.ann_file else args.clip_shape,
+                  samples=args.samples, pipelines={})
+    for name, loader in (('train', 'train_dataloader'),
+                         ('test', 'test_dataloader')):
+        dataset_cfg = _dataset_cfg(cfg, loader)
+        ours = [dict(step) for step in dataset_cfg['pipeline']]
+        stock = []
+        for step in ours:
+            equivalent = stock_equivalent(step)
+            stock = None if equivalent is None or stock is None else \
+                stock + equivalent
+        samples = pipeline_samples(dataset_cfg, args)
+        np.random.seed(0)
+        ours_steps, ours_total = time_pipeline(ours, samples)
+        entry = dict(steps=[s['type'] for s in ours],
+                     step_seconds=ours_steps, total_seconds=ours_total)
+        if stock is not None:
+            np.random.seed(0)
+            stock_steps, stock_total = time_pipeline(stock, samples)
+            entry.update(stock_steps=[s['type'] for s in stock],
+                         stock_step_seconds=stock_steps,
+                         stock_total_seconds=stock_total,
+                         speedup=stock_total / ours_total)
+        report['pipelines'][name] = entry
+    return report
+
+
+def print_pipeline(report):
+    source = (f'real clips of {report["ann_file"]}' if report['ann_file']
+              else f'generated clips {tuple(report["clip_shape"])}')
+    print(f'{report["config"]}: {report["samples"]} {source}, one thread '
+          '(one loader worker); medians per sample\n')
+    for name, entry in report['pipelines'].items():
+        print(f'{name} pipeline:\n')
+        print('| transform | ms |')
+        print('| --- | --- |')
+        for step, seconds in zip(entry['steps'], entry['step_seconds']):
+            print(f'| {step} | {1e3 * seconds:.3f} |')
+        total = entry['total_seconds']
+        print(f'| **whole** | **{1e3 * total:.3f}** |\n')
+        print(f'{1 / total:.0f} samples/s per worker with the plugin\'s '
+              'transforms', end='')
+        if 'stock_total_seconds' in entry:
+            stock = entry['stock_total_seconds']
+            slowest = max(zip(entry['stock_step_seconds'],
+                              entry['stock_steps']))
+            print(f'; {1 / stock:.0f} with the stock ones (whole pipeline '
+                  f'{1e3 * stock:.3f} ms, of which {slowest[1]} '
+                  f'{1e3 * slowest[0]:.3f} ms): {entry["speedup"]:.1f}x')
+        else:
+            print(' (no stock equivalent of every transform)')
+        print()
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.pipeline:
+        result = run_pipeline(args)
+        print_pipeline(result)
+        if args.out:
+            with open(args.out, 'w') as f:
+                json.dump(result, f, indent=1)
+        return result
     result = run(args)
     print_table(result)
     if args.out:

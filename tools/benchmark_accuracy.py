@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 from mmengine.config import Config
@@ -292,7 +293,9 @@ def table(records, args):
                      f' ({paired_summary(diffs)})')
     lines.append('')
     num_classes = len(first['per_class'])
-    names = args.class_names or [str(c) for c in range(num_classes)]
+    names = args.class_names
+    if not names or len(names) != num_classes:  # names are only cosmetic
+        names = [str(c) for c in range(num_classes)]
     header = f'| class | {baseline} (%) |' + ''.join(
         f' {arm} (%) | difference |' for arm in others)
     lines += [header, '|' + ' --- |' * (2 + 2 * len(others))]
@@ -311,26 +314,73 @@ def table(records, args):
     return '\n'.join(lines)
 
 
+def check_class_names(args, num_classes):
+    """The names of the per-class table, checked against the heads.
+
+    Names come from ``--class-names``, else from the second config's
+    ``class_names``. Run before the first run: a mismatch found in the table
+    would cost every run of the benchmark.
+
+    Args:
+        args (argparse.Namespace): The arguments (``configs``,
+            ``class_names``).
+        num_classes (dict[str, int | None]): Every config's
+            ``model.cls_head.num_classes``.
+
+    Returns:
+        list[str] | None: The names, or None (the table then shows class
+        indices) where the second config's ``class_names`` do not fit its
+        head: they are only cosmetic, so this is a warning.
+
+    Raises:
+        ValueError: The configs' heads have different numbers of classes
+            (the arms are not comparable class by class), or
+            ``--class-names`` gives the wrong number of names.
+    """
+    counts = {c: n for c, n in num_classes.items() if n is not None}
+    if len(set(counts.values())) > 1:
+        raise ValueError(
+            'the configs\' heads have different numbers of classes: ' +
+            ', '.join(f'{osp.basename(c)}: {n}' for c, n in counts.items()))
+    expected = next(iter(counts.values()), None)
+    if args.class_names is not None:
+        if expected is not None and len(args.class_names) != expected:
+            raise ValueError(
+                f'--class-names gives {len(args.class_names)} names, but the '
+                f'configs\' heads have num_classes={expected}')
+        return args.class_names
+    names = Config.fromfile(args.configs[1]).get('class_names')
+    if names is not None and expected is not None and \
+            len(names) != expected:
+        warnings.warn(
+            f'{args.configs[1]}: class_names lists {len(names)} names for '
+            f'a head of num_classes={expected}; the per-class table shows '
+            'class indices instead (give --class-names to name them)')
+        return None
+    return None if names is None else list(names)
+
+
 def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
     threads = max(1, (os.cpu_count() or 1) // args.jobs)
     # Every config is read once, here: Config.fromfile is not thread-safe.
-    overrides, metrics = {}, {}
+    overrides, metrics, num_classes = {}, {}, {}
     for config in args.configs:
         cfg = Config.fromfile(config)
         overrides[config] = (ann_file_options(cfg, args.ann_file)
                              if args.ann_file else [])
         metrics[config] = retrieval_metric(cfg, overrides[config])
+        num_classes[config] = cfg.get('model', {}).get('cls_head', {}).get(
+            'num_classes')
+    if not any(metrics.values()):  # before the first run, not after all
+        args.class_names = check_class_names(args, num_classes)
     jobs = [(arm, config, seed) for seed in args.seeds
             for arm, config in zip(args.arms, args.configs)]
     with ThreadPoolExecutor(args.jobs) as pool:
         records = list(pool.map(
             lambda job: run_one(*job, args, threads, overrides[job[1]],
                                 metrics[job[1]]), jobs))
-    if args.class_names is None and 'retrieval' not in records[0]:
-        args.class_names = Config.fromfile(args.configs[1]).get(
-            'class_names')
     text = table(records, args)
     print(text)
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:

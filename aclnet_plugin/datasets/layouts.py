@@ -16,6 +16,12 @@ by name and :func:`register_layout` adds a new one. Built in:
   walks, whose converter orders the joints this way).
 - ``'fpha-hand'``: the F-PHAB hand, 21 joints; its limbs are the fingers,
   and it has no left/right pairs (so no flip).
+
+Every built-in layout also names its occlusion ``parts``, the joint groups
+that :class:`~aclnet_plugin.datasets.transforms.OcclusionMask` zeroes for the
+occlusion analysis of the paper's Table IX: ``left_arm``, ``right_arm``,
+``two_hands``, ``two_legs`` and ``trunk`` for a body, the five fingers
+(``thumb``, ``index``, ``middle``, ``ring``, ``pinky``) for the hand.
 """
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -49,6 +55,11 @@ class SkeletonLayout:
             edges of the spatial graph, when it differs from the bone tree
             (mmaction's built-in ``'nturgb+d'`` and ``'coco'`` graphs do).
             Defaults to None: the bones.
+        parts (dict[str, tuple[int]]): Named groups of joints to occlude
+            (the paper's Table IX), e.g. ``'two_legs'``; unlike ``limbs``
+            (what ``LimbDrop`` drops in training) they are what the
+            occlusion analysis zeroes at test time. Stored as a copy.
+            Defaults to an empty dict.
     """
 
     name: str
@@ -60,6 +71,8 @@ class SkeletonLayout:
     center: int
     ndim: int = 3
     graph_edges: Optional[Tuple[Tuple[int, int], ...]] = None
+    parts: Dict[str, Tuple[int, ...]] = field(default_factory=dict,
+                                              hash=False)
 
     def __post_init__(self) -> None:
         num = self.num_joints
@@ -73,6 +86,10 @@ class SkeletonLayout:
             str(k): tuple(int(j) for j in v)
             for k, v in dict(self.limbs).items()
         }
+        parts = {
+            str(k): tuple(int(j) for j in v)
+            for k, v in dict(self.parts).items()
+        }
         edges = self.graph_edges
         if edges is not None:
             edges = tuple((int(i), int(j)) for i, j in edges)
@@ -80,6 +97,7 @@ class SkeletonLayout:
         object.__setattr__(self, 'left', left)
         object.__setattr__(self, 'right', right)
         object.__setattr__(self, 'limbs', limbs)
+        object.__setattr__(self, 'parts', parts)
         object.__setattr__(self, 'graph_edges', edges)
 
         def check(name, joints):
@@ -116,6 +134,11 @@ class SkeletonLayout:
                 raise ValueError(f'limb {limb!r} of layout {self.name!r} '
                                  f'is empty')
             check(f'limb {limb!r}', joints)
+        for part, joints in parts.items():
+            if not joints:
+                raise ValueError(f'part {part!r} of layout {self.name!r} '
+                                 f'is empty')
+            check(f'part {part!r}', joints)
         check('center', (self.center, ))
         if self.ndim not in (2, 3):
             raise ValueError(f'ndim of layout {self.name!r} must be 2 or 3, '
@@ -260,7 +283,14 @@ NTURGBD = register_layout(
                          (7, 6), (8, 7), (9, 21), (10, 9), (11, 10), (12, 11),
                          (13, 1), (14, 13), (15, 14), (16, 15), (17, 1),
                          (18, 17), (19, 18), (20, 19), (22, 8), (23, 8),
-                         (24, 12), (25, 12)]))))
+                         (24, 12), (25, 12)])),
+        # Table IX's occlusions, from the limbs above
+        parts=dict(
+            left_arm=(4, 5, 6, 7, 21, 22),
+            right_arm=(8, 9, 10, 11, 23, 24),
+            two_hands=(6, 7, 21, 22, 10, 11, 23, 24),
+            two_legs=(12, 13, 14, 15, 16, 17, 18, 19),
+            trunk=(0, 1, 2, 3, 20))))
 
 # COCO: 0 nose, 1/2 eyes, 3/4 ears, 5/6 shoulders, 7/8 elbows, 9/10 wrists,
 # 11/12 hips, 13/14 knees, 15/16 ankles (odd = left, even = right).
@@ -287,7 +317,15 @@ COCO = register_layout(
         # mmaction's Graph('coco'): the hips hang from the shoulders.
         graph_edges=((15, 13), (13, 11), (16, 14), (14, 12), (11, 5),
                      (12, 6), (9, 7), (7, 5), (10, 8), (8, 6), (5, 0), (6, 0),
-                     (1, 0), (3, 1), (2, 0), (4, 2))))
+                     (1, 0), (3, 1), (2, 0), (4, 2)),
+        # arms: shoulder, elbow, wrist; hands: the wrists; legs: hip, knee,
+        # ankle; trunk: the head's five points
+        parts=dict(
+            left_arm=(5, 7, 9),
+            right_arm=(6, 8, 10),
+            two_hands=(9, 10),
+            two_legs=(11, 12, 13, 14, 15, 16),
+            trunk=(0, 1, 2, 3, 4))))
 
 COCO20 = register_layout(
     SkeletonLayout(
@@ -306,7 +344,14 @@ COCO20 = register_layout(
             trunk=(0, 1, 2, 3, 4, 17, 18, 19),
             two_hands=(9, 10)),
         center=19,
-        ndim=2))
+        ndim=2,
+        # as 'coco', the trunk with the three centre joints
+        parts=dict(
+            left_arm=(5, 7, 9),
+            right_arm=(6, 8, 10),
+            two_hands=(9, 10),
+            two_legs=(11, 12, 13, 14, 15, 16),
+            trunk=(0, 1, 2, 3, 4, 17, 18, 19))))
 
 NWUCLA = register_layout(
     SkeletonLayout(
@@ -326,7 +371,14 @@ NWUCLA = register_layout(
             trunk=(0, 1, 2, 3),
             two_hands=(6, 7, 10, 11)),
         center=1,  # spine
-        ndim=3))
+        ndim=3,
+        # Table IX's occlusions, from the limbs above
+        parts=dict(
+            left_arm=(4, 5, 6, 7),
+            right_arm=(8, 9, 10, 11),
+            two_hands=(6, 7, 10, 11),
+            two_legs=(12, 13, 14, 15, 16, 17, 18, 19),
+            trunk=(0, 1, 2, 3))))
 
 # F-PHAB hand (dataset README): 0 wrist; 1-5 the MCPs of the thumb, index,
 # middle, ring and pinky; then PIP, DIP, TIP of each finger in that order
@@ -349,4 +401,11 @@ FPHA_HAND = register_layout(
             ring=(4, 15, 16, 17),
             pinky=(5, 18, 19, 20)),
         center=0,  # the wrist
-        ndim=3))
+        ndim=3,
+        # occluding a finger: all four of its joints
+        parts=dict(
+            thumb=(1, 6, 7, 8),
+            index=(2, 9, 10, 11),
+            middle=(3, 12, 13, 14),
+            ring=(4, 15, 16, 17),
+            pinky=(5, 18, 19, 20))))

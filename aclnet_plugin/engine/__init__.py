@@ -1,3 +1,7 @@
-from .hooks import DataCheckHook, MotionFamilyHook
+from .hooks import DataCheckHook, FiniteLossHook, MotionFamilyHook
+from .optimizers import SkipNonFiniteOptimWrapper
 
-__all__ = ['DataCheckHook', 'MotionFamilyHook']
+__all__ = [
+    'DataCheckHook', 'FiniteLossHook', 'MotionFamilyHook',
+    'SkipNonFiniteOptimWrapper'
+]

@@ -46,18 +46,18 @@ model = dict(
 
 dataset_type = 'PoseDataset'
 train_pipeline = [
-    dict(type='PreNormalize3D'),
+    dict(type='FastPreNormalize3D'),
     dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len),
+    dict(type='FastUniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
 ]
 val_pipeline = [
-    dict(type='PreNormalize3D'),
+    dict(type='FastPreNormalize3D'),
     dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
     dict(
-        type='UniformSampleFrames',
+        type='FastUniformSampleFrames',
         clip_len=clip_len,
         num_clips=1,
         test_mode=True),
@@ -122,7 +122,9 @@ custom_hooks = [
 default_hooks = dict(
     checkpoint=dict(interval=max_epochs // 4, max_keep_ckpts=1),
     logger=dict(interval=10),
-    # labels checked against the head before the first iteration
-    data_check=dict(type='DataCheckHook'))
+    # the data checked against the model before the first iteration, and a
+    # stop at the first non-finite loss
+    data_check=dict(type='DataCheckHook'),
+    finite_loss=dict(type='FiniteLossHook'))
 randomness = dict(seed=0)
 auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -12,9 +12,15 @@ from mmaction.registry import HOOKS
 
 @HOOKS.register_module()
 class DumpHeadStateHook(Hook):
-    """Save every rank's head buffers after every training epoch."""
+    """Save every rank's head buffers after every training epoch.
 
-    priority = 'LOWEST'  # after MotionFamilyHook and SyncBuffersHook
+    Between MotionFamilyHook (ABOVE_NORMAL, 40), whose family update is
+    state too, and mmengine's SyncBuffersHook (NORMAL, 50), which averages
+    every float buffer across ranks at epoch end and would hide any
+    divergence.
+    """
+
+    priority = 45
 
     def after_train_epoch(self, runner) -> None:
         head = MotionFamilyHook.find_head(runner)

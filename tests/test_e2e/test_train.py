@@ -3,6 +3,7 @@ import json
 import os.path as osp
 
 import torch
+from mmengine.hooks import Hook
 
 from conftest import bin_path, dump_config, run, tiny_config
 
@@ -58,11 +59,24 @@ def test_mim_train_demo_config(tiny_dataset, tmp_path):
         [bool(c['members']) for c in latest['classes']]))
 
 
+class StartEpoch(Hook):
+    """Records the epoch training starts from (a resumed run's is > 0)."""
+
+    priority = 'LOWEST'
+    epoch = None
+
+    def before_train(self, runner):
+        self.epoch = runner.epoch
+
+
 def _train(cfg, resume=False):
     from mmengine.runner import Runner
     cfg.resume = resume
     runner = Runner.from_cfg(cfg)
+    start = StartEpoch()
+    runner.register_hook(start)
     runner.train()
+    runner.start_epoch = start.epoch
     return runner
 
 
@@ -76,8 +90,12 @@ def test_resume_is_bitwise_identical(tiny_dataset, tmp_path):
     stopped = head_state(part_dir / 'epoch_2.pth')
     for key, value in head_state(full_dir / 'epoch_2.pth').items():
         assert torch.equal(value, stopped[key]), key
-    _train(tiny_config(tiny_dataset, part_dir, max_epochs=3, start_epoch=1),
-           resume=True)
+    resumed_run = _train(
+        tiny_config(tiny_dataset, part_dir, max_epochs=3, start_epoch=1),
+        resume=True)
+    # it did resume (mmengine trains from scratch when it finds no
+    # checkpoint, which would also end identical: training is deterministic)
+    assert resumed_run.start_epoch == 2
 
     full = torch.load(full_dir / 'epoch_3.pth', map_location='cpu')
     resumed = torch.load(part_dir / 'epoch_3.pth', map_location='cpu')
@@ -89,7 +107,8 @@ def test_resume_is_bitwise_identical(tiny_dataset, tmp_path):
 
 
 def test_distributed_two_processes_gloo(tiny_dataset, tmp_path):
-    """2 ranks on gloo hold identical method state after every epoch."""
+    """2 ranks on gloo hold identical method state after every epoch,
+    compared before mmengine's SyncBuffersHook averages the buffers."""
     import mmaction
     work_dir = tmp_path / 'dist'
     cfg = tiny_config(
@@ -109,6 +128,7 @@ def test_distributed_two_processes_gloo(tiny_dataset, tmp_path):
             torch.load(work_dir / 'head_states' / f'rank{r}_epoch{epoch}.pt')
             for r in (0, 1)
         ]
+        assert set(states[0]) == set(STATE_KEYS)
         for key in STATE_KEYS:
             assert torch.equal(states[0][key], states[1][key]), (epoch, key)
     final = states[0]

@@ -363,3 +363,125 @@ def test_test_embedding_for_retrieval(mode):
     assert b[0].pred_embedding.shape == (2, dim)
     with pytest.raises(ValueError, match='test_embedding'):
         make_head(test_embedding='pooled')
+
+
+def test_clips_of_a_sample_are_adjacent_rows():
+    """With num_clips = 2, rows 0-1 are sample 0's clips and rows 2-3
+    sample 1's (mmaction's RecognizerGCN order): prototypes and confusion
+    take each row's label from its own sample (repeat_interleave)."""
+    head = make_head()
+    head.set_confusion_collection(True)
+    x = feats(4)
+    head.loss(x, samples([0, 3]))
+    with torch.no_grad():
+        emb = F.normalize(head.projector(head.pre_logits(x)), dim=1)
+        preds = head(x).argmax(1)
+    torch.testing.assert_close(head.prototypes[0], emb[0:2].mean(0))
+    torch.testing.assert_close(head.prototypes[3], emb[2:4].mean(0))
+    expected = torch.zeros(5, 5)
+    for y, p in zip([0, 0, 3, 3], preds.tolist()):
+        if y != p:
+            expected[y, p] += 1
+    torch.testing.assert_close(head.confusion, expected)
+
+
+def test_unseen_prototypes_leave_the_family():
+    """A family member whose prototype was never seen is not in the inter
+    loss's denominator: the loss equals the one with that member removed,
+    and differs from the one that keeps it."""
+    head = make_head(memory_size=0)
+    head.prototypes.copy_(F.normalize(torch.randn(5, 256), dim=1))
+    head.prototype_seen.copy_(torch.tensor([1., 1., 0., 1., 1.]))
+    head.family_mask[0, 1] = head.family_mask[0, 2] = 1
+    head.temperatures.fill_(0.1)
+    prototypes = head.prototypes.clone()
+    x = feats(3)
+    labels = torch.tensor([0, 0, 3])
+    loss = head.loss(x, samples(labels))['loss_inter']
+    emb = F.normalize(head.projector(head.pre_logits(x)), dim=1)
+    without = torch.zeros(5, 5, dtype=torch.bool)
+    without[0, 1] = True
+    with_unseen = without.clone()
+    with_unseen[0, 2] = True
+    temps = torch.full((5, ), 0.1)
+    expected = 0.1 * affinity_contrast_loss(emb, labels, prototypes, without,
+                                            temps)
+    wrong = 0.1 * affinity_contrast_loss(emb, labels, prototypes,
+                                         with_unseen, temps)
+    torch.testing.assert_close(loss, expected)
+    assert not torch.isclose(loss, wrong)
+
+
+def test_queue_keeps_the_newest_rows_of_a_large_batch():
+    head = make_head(memory_size=3)
+    x = feats(5)
+    head.loss(x, samples([0, 1, 2, 3, 4]))
+    with torch.no_grad():
+        emb = F.normalize(head.projector(head.pre_logits(x)), dim=1)
+    assert head.queue_labels.tolist() == [2, 3, 4]
+    torch.testing.assert_close(head.queue_embeddings, emb[2:])
+    assert head.queue_ptr.item() == 0  # 5 rows into 3 slots: (0 + 3) % 3
+
+
+def test_queue_contribution_to_the_intra_loss_exactly():
+    """The intra loss of a batch with a filled queue is the marginal loss of
+    the batch against the queue's embeddings and labels (before this step's
+    push), scaled by lambda2."""
+    head = make_head(memory_size=4)
+    head.loss(feats(4) * 3, samples([0, 1, 2, 0]))  # fills the queue
+    queue_emb = head.queue_embeddings.clone()
+    queue_labels = head.queue_labels.clone()
+    x = feats(2)
+    labels = torch.tensor([0, 1])
+    loss = head.loss(x, samples(labels))['loss_intra']
+    emb = F.normalize(head.projector(head.pre_logits(x)), dim=1)
+    expected = marginal_contrast_loss(emb, labels, queue_emb,
+                                      queue_labels.long())
+    torch.testing.assert_close(loss, 0.1 * expected)
+    assert loss != 0
+
+
+def test_non_finite_rows_leave_the_state_alone():
+    """A sample with NaN features (a batch the optimiser wrapper will skip)
+    updates no prototype, no confusion count and no queue entry."""
+    head = make_head(memory_size=4)
+    head.set_confusion_collection(True)
+    x = feats(3, requires_grad=False)
+    x[1] = float('nan')
+    head.loss(x, samples([0, 1, 2]))
+    with torch.no_grad():
+        emb = F.normalize(head.projector(head.pre_logits(x)), dim=1)
+    assert head.prototype_seen.tolist() == [1, 0, 1, 0, 0]
+    torch.testing.assert_close(head.prototypes[0], emb[0])
+    assert torch.isfinite(head.prototypes).all()
+    assert head.confusion[1].sum() == 0
+    # the queue takes the valid rows only, in order
+    assert head.queue_labels.tolist() == [0, 2, -1, -1]
+    assert head.queue_ptr.item() == 2
+    assert torch.isfinite(head.queue_embeddings).all()
+
+
+def test_soft_labels_from_mixup_train_as_gcn_head():
+    """mmaction's MixupBlending gives float (C,) labels: the classifier's
+    loss is GCNHead's soft cross-entropy on the same weights, and the
+    contrastive losses and the state use the argmax class."""
+    from mmaction.models.utils import MixupBlending
+    torch.manual_seed(0)
+    x = feats(4)
+    data = samples([0, 1, 2, 3])
+    _, data = MixupBlending(num_classes=5, alpha=0.4)(x.detach(), data)
+    soft = torch.stack([s.gt_label for s in data])
+    assert soft.shape == (4, 5) and soft.is_floating_point()
+    gcn = GCNHead(5, 8)
+    gcn.init_weights()
+    head = make_head()
+    head.load_state_dict(gcn.state_dict(), strict=False)
+    head.set_confusion_collection(True)
+    losses = head.loss(x, data)
+    expected = gcn.loss(x, data)['loss_cls']
+    torch.testing.assert_close(losses['loss_cls'], expected)
+    manual = -(soft * F.log_softmax(head(x), dim=1)).sum(1).mean()
+    torch.testing.assert_close(losses['loss_cls'], manual)
+    assert head.prototype_seen.tolist() == [
+        float(c in soft.argmax(1).tolist()) for c in range(5)]
+    assert torch.isfinite(losses['loss_intra'])

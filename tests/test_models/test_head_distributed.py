@@ -100,3 +100,50 @@ def test_two_ranks_share_contrast_set_and_state(tmp_path):
             if y != p:
                 expected_confusion[y, p] += 1
     torch.testing.assert_close(r0['state']['confusion'], expected_confusion)
+
+
+def uneven_worker(rank, port, out_dir):
+    """Step 1: both ranks hold 3 samples; step 2: rank 1 only 2 (its last
+    batch with drop_last=False and no padding sampler)."""
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=2)
+    torch.set_num_threads(1)
+    import aclnet_plugin  # noqa: F401
+    from aclnet_plugin.models import AffinityContrastHead
+    from mmaction.structures import ActionDataSample
+
+    torch.manual_seed(0)
+    head = AffinityContrastHead(4, IN_CHANNELS, memory_size=16)
+    head.init_weights()
+    head.set_confusion_collection(True)
+    torch.manual_seed(100 + rank)
+    embeddings, labels = [], []
+    for step, size in enumerate((3, 3 if rank == 0 else 2)):
+        x = torch.randn(size, 1, IN_CHANNELS, 3, 5)
+        y = [(step + i + rank) % 4 for i in range(size)]
+        head.loss(x, [ActionDataSample().set_gt_label(v) for v in y])
+        with torch.no_grad():
+            embeddings.append(F.normalize(
+                head.projector(head.pre_logits(x)), dim=1))
+        labels += y
+    state = {k: v.clone() for k, v in head.named_buffers()}
+    torch.save(dict(state=state, emb=torch.cat(embeddings),
+                    labels=torch.tensor(labels)),
+               os.path.join(out_dir, f'rank{rank}.pt'))
+    dist.destroy_process_group()
+
+
+def test_a_shorter_last_batch_on_one_rank(tmp_path):
+    mp.spawn(uneven_worker, args=(free_port(), str(tmp_path)), nprocs=2)
+    r0, r1 = (torch.load(tmp_path / f'rank{r}.pt') for r in (0, 1))
+    for key in r0['state']:
+        assert torch.equal(r0['state'][key], r1['state'][key]), key
+    # every real sample of both ranks is in the queue, the empty row is -1
+    labels = sorted(r0['state']['queue_labels'].tolist())
+    real = sorted(r0['labels'].tolist() + r1['labels'].tolist())
+    assert [v for v in labels if v >= 0] == real
+    assert labels.count(-1) == 16 - len(real)
+    # and no empty row reached a prototype: each seen class's prototype is a
+    # convex mix of its real embeddings only (all of unit length)
+    assert torch.isfinite(r0['state']['prototypes']).all()
+    assert r0['state']['prototype_seen'].tolist() == [1, 1, 1, 1]

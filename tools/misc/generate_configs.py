@@ -118,7 +118,8 @@ def recipe_words(split: Split, feat: str) -> str:
 def pipelines(split: Split, feat: str) -> str:
     """The three pipelines of a split and stream, as config text."""
     if split.dim == '3d':
-        head, layout, persons = ["dict(type='PreNormalize3D'),"], 'nturgb+d', 2
+        head, layout, persons = ["dict(type='FastPreNormalize3D'),"], \
+            'nturgb+d', 2
     else:
         head, layout, persons = ["dict(type='Coco17To20'),"], 'coco20', 2
         if split.key == 'k400':
@@ -132,7 +133,7 @@ def pipelines(split: Split, feat: str) -> str:
                     if split.dim == '3d' else [])
     train += ([AUGMENT['flip'][0], stream] if aug == 'flip' else
               [stream, AUGMENT['drop'][0]] if aug == 'drop' else [stream])
-    sample = "dict(type='UniformSampleFrames', clip_len=clip_len"
+    sample = "dict(type='FastUniformSampleFrames', clip_len=clip_len"
     tail = ["dict(type='PoseDecode'),",
             f"dict(type='FormatGCNInput', num_person={persons}),",
             "dict(type='PackActionInputs')"]

@@ -23,8 +23,10 @@ class MotionFamilyHook(Hook):
     that epoch, and every ``interval`` epochs after it, the head recomputes
     class affinity, Motion Families and temperatures from the counts so far,
     so the inter-class loss is active from epoch ``start_epoch + 1``. The
-    hook logs the summary the head returns, as text and as scalars of the
-    message hub (so a TensorBoard backend shows them), and writes the
+    hook logs the summary the head returns, as text and through the
+    runner's visualizer (``motion_family/classes_with_family``,
+    ``mean_family_size``, ``max_family_size``, one point per recompute, so a
+    TensorBoard backend plots them beside the losses), and writes the
     families to ``{work_dir}/motion_families/epoch_{e}.json`` (and
     ``latest.json``).
 
@@ -116,9 +118,15 @@ class MotionFamilyHook(Hook):
             f'have a family, mean size {summary["mean_family_size"]}, max '
             f'size {summary["max_family_size"]}; classes per temperature '
             f'{summary["classes_per_temperature"]}')
-        for key in ('classes_with_family', 'mean_family_size',
-                    'max_family_size'):
-            runner.message_hub.update_scalar(f'train/{key}', summary[key])
+        scalars = {key: summary[key] for key in (
+            'classes_with_family', 'mean_family_size', 'max_family_size')}
+        for key, value in scalars.items():  # shown in the next log lines
+            runner.message_hub.update_scalar(f'train/{key}', value)
+        visualizer = getattr(runner, 'visualizer', None)
+        if visualizer is not None:  # one point per recompute, the last too
+            visualizer.add_scalars(
+                {f'motion_family/{k}': v for k, v in scalars.items()},
+                step=runner.iter)
         if is_main_process():
             self._write_json(runner, epoch, head, update)
 

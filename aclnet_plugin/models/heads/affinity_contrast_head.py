@@ -167,6 +167,22 @@ class AffinityContrastHead(GCNHead):
         self.symmetric_confusion = bool(symmetric_confusion)
         self.test_embedding = test_embedding
 
+        # The largest affinity there can be: a direct neighbour sharing all
+        # the other K_eff - 1 neighbours (1/2 + (K_eff - 1) / K_eff), or a
+        # non-neighbour sharing all K_eff (1). At or under the threshold
+        # n_a / K_eff no family can form.
+        k_eff = min(num_neighbors, num_classes - 1)
+        best = max(1.0, 1.5 - 1 / k_eff) if k_eff > 0 else 0.0
+        if overlap_threshold >= best * max(k_eff, 1):
+            print_log(
+                f'AffinityContrastHead: with {num_classes} classes a class '
+                f'has at most K_eff = {k_eff} neighbours, and no affinity can '
+                f'pass the family threshold overlap_threshold / K_eff = '
+                f'{overlap_threshold} / {k_eff}: no class will ever have a '
+                'Motion Family and the inter-class loss stays 0. Lower '
+                'num_neighbors and overlap_threshold (the paper: 4 of 10).',
+                logger='current', level=30)
+
         C, D = num_classes, embed_dim
         self.register_buffer('confusion', torch.zeros(C, C))
         self.register_buffer('prototypes', torch.zeros(C, D))
@@ -183,6 +199,7 @@ class AffinityContrastHead(GCNHead):
         # A plain attribute, not state.
         self._collect_confusion: Optional[bool] = None
         self._warned_no_schedule = False
+        self._gather_rows = 0  # rows every rank all-gathers (see below)
 
     # ------------------------------------------------------------------
     # Schedule (what MotionFamilyHook calls)
@@ -268,12 +285,15 @@ class AffinityContrastHead(GCNHead):
         """Classification, inter-class and intra-class losses of a batch.
 
         Each clip is a training sample: with ``num_clips > 1`` the label of
-        a sample is repeated for its clips (adjacent rows).
+        a sample is repeated for its clips (adjacent rows). Soft labels
+        (mixup, cutmix) train the classifier with cross-entropy on the soft
+        targets, as GCNHead does, and the contrastive losses and the state
+        with their argmax class.
 
         Args:
             feats (Tensor): (B * num_clips, M, C, T, V) backbone output.
             data_samples (list[ActionDataSample]): B samples with
-                ``gt_label``.
+                ``gt_label``: a class index, or soft targets (C,).
 
         Returns:
             dict: ``loss_cls``, ``loss_inter``, ``loss_intra`` and the
@@ -284,23 +304,24 @@ class AffinityContrastHead(GCNHead):
         feat = self.pre_logits(feats)
         cls_scores = self._classify(feat)
         embeddings = self.embed(feat)
-        labels = torch.cat([s.gt_label.reshape(-1) for s in data_samples])
-        labels = labels.to(cls_scores.device).long()
+        labels, soft = self._labels(data_samples, cls_scores.device)
         num_clips = feat.shape[0] // labels.numel()
         if num_clips * labels.numel() != feat.shape[0]:
             raise ValueError(f'{feat.shape[0]} feature rows do not split '
                              f'into clips of {labels.numel()} samples')
         if num_clips > 1:
             labels = labels.repeat_interleave(num_clips)
+            if soft is not None:
+                soft = soft.repeat_interleave(num_clips, dim=0)
         self._warn_without_schedule()
 
         losses = self._accuracies(cls_scores.detach(), labels)
+        targets = labels if soft is None else soft.to(cls_scores)
         if self.label_smooth_eps != 0:
-            targets = F.one_hot(labels, self.num_classes).to(cls_scores)
+            if soft is None:
+                targets = F.one_hot(labels, self.num_classes).to(cls_scores)
             targets = ((1 - self.label_smooth_eps) * targets +
                        self.label_smooth_eps / self.num_classes)
-        else:
-            targets = labels
         loss_cls = self.loss_cls(cls_scores, targets)
         if isinstance(loss_cls, dict):
             losses.update(loss_cls)
@@ -333,6 +354,21 @@ class AffinityContrastHead(GCNHead):
         self._update_state(*batch)
         return losses
 
+    def _labels(self, data_samples: SampleList,
+                device) -> Tuple[Tensor, Optional[Tensor]]:
+        """Class indices (B,), and the soft targets (B, C) when the batch has
+        them (mmaction's MixupBlending / CutmixBlending give every sample a
+        float (C,) label). The contrastive losses and the method's state
+        take a soft label's argmax."""
+        gt = [s.gt_label for s in data_samples]
+        if self.num_classes > 1 and all(
+                g.is_floating_point() and g.numel() == self.num_classes
+                for g in gt):
+            soft = torch.stack([g.reshape(-1) for g in gt]).to(device)
+            return soft.argmax(dim=1), soft
+        labels = torch.cat([g.reshape(-1) for g in gt])
+        return labels.to(device).long(), None
+
     def _accuracies(self, scores: Tensor, labels: Tensor) -> Dict:
         """Top-k training accuracies, on device (no host synchronisation)."""
         maxk = min(max(self.topk), self.num_classes)
@@ -349,15 +385,19 @@ class AffinityContrastHead(GCNHead):
                                                              Tensor]]]:
         """All ranks' (embeddings, labels, preds), and the other ranks'.
 
-        One all-gather of a (N, D + 2) float tensor per step (labels and
-        predictions ride along as float columns, exact up to 2^24 classes);
-        ranks must hold batches of equal size (mmengine's DefaultSampler
-        ensures it).
+        One all-gather of a (R, D + 2) float tensor per step (labels and
+        predictions ride along as float columns, exact up to 2^24 classes).
+        All-gather needs the same R on every rank, but a rank's last batch
+        may be shorter (``drop_last=False`` without mmengine's padding
+        sampler): every rank pads its rows, as empty rows labelled -1, to
+        the largest batch it has held so far, which is the same on every
+        rank as long as the first batches are full. Empty rows count
+        nowhere (no prototype, confusion, contrast or queue entry).
 
         Returns:
             tuple: ``(embeddings, labels, preds)`` of every rank in rank
-            order, and the other ranks' ``(embeddings, labels)``, or None
-            when training on one process.
+            order (with the empty rows), and the other ranks' ``(embeddings,
+            labels)``, or None when training on one process.
         """
         if get_world_size() == 1:
             return (embeddings, labels, preds), None
@@ -365,6 +405,12 @@ class AffinityContrastHead(GCNHead):
         rows = torch.cat(
             [embeddings, labels[:, None].to(embeddings),
              preds[:, None].to(embeddings)], dim=1)
+        self._gather_rows = max(self._gather_rows, rows.shape[0])
+        missing = self._gather_rows - rows.shape[0]
+        if missing:
+            empty = rows.new_zeros(missing, D + 2)
+            empty[:, D] = -1
+            rows = torch.cat([rows, empty])
         gathered = all_gather(rows)
         rank = get_rank()
         others = torch.cat(gathered[:rank] + gathered[rank + 1:])
@@ -375,11 +421,20 @@ class AffinityContrastHead(GCNHead):
     @torch.no_grad()
     def _update_state(self, embeddings: Tensor, labels: Tensor,
                       preds: Tensor) -> None:
-        """Prototypes (eq. 7), confusion counts and queue from a batch."""
+        """Prototypes (eq. 7), confusion counts and queue from a batch.
+
+        A row whose embedding is not finite (a NaN batch the optimiser
+        wrapper skips) or whose label is -1 (an empty row of
+        :meth:`_share_batch`) changes nothing: masked on the device, no sync.
+        """
         C = self.num_classes
-        weight = torch.ones_like(embeddings[:, 0])
+        finite = torch.isfinite(embeddings).all(dim=1) & (labels >= 0)
+        embeddings = torch.where(finite[:, None], embeddings, 0.)
+        labels = torch.where(finite, labels, 0)
+        preds = torch.where(finite, preds, 0)
+        weight = finite.to(embeddings)
         if self.prototype_samples == 'correct':
-            weight = (preds == labels).to(weight)
+            weight = weight * (preds == labels).to(weight)
         sums = embeddings.new_zeros(C, self.embed_dim).index_add_(
             0, labels, embeddings * weight[:, None])
         counts = embeddings.new_zeros(C).index_add_(0, labels, weight)
@@ -394,16 +449,35 @@ class AffinityContrastHead(GCNHead):
         self.prototype_seen.copy_((seen | present).float())
 
         if self.collecting_confusion:
-            wrong = (preds != labels).to(self.confusion)
+            wrong = ((preds != labels) & finite).to(self.confusion)
             self.confusion.view(-1).index_add_(0, labels * C + preds, wrong)
 
         if self.memory_size > 0:
-            n = min(labels.numel(), self.memory_size)
-            slots = (self.queue_ptr.long() +
-                     torch.arange(n, device=labels.device)) % self.memory_size
-            self.queue_embeddings.index_copy_(0, slots, embeddings[-n:])
-            self.queue_labels.index_copy_(0, slots, labels[-n:].float())
-            self.queue_ptr.copy_((self.queue_ptr + n) % self.memory_size)
+            self._push_queue(embeddings, labels, finite)
+
+    def _push_queue(self, embeddings: Tensor, labels: Tensor,
+                    valid: Tensor) -> None:
+        """Write the newest valid rows (at most the queue's size) into the
+        queue from its pointer on, in order, and advance the pointer by
+        their number; invalid rows take no slot. All on the device: the
+        number of valid rows never reaches the host."""
+        Q = self.memory_size
+        L = min(labels.numel(), Q)  # rows written (some as no-ops)
+        order = torch.argsort((~valid).to(torch.int8), stable=True)
+        num_valid = valid.sum()
+        num_new = num_valid.clamp(max=L)  # the newest valid rows taken
+        k = torch.arange(L, device=labels.device)
+        source = order[(num_valid - num_new + k).clamp(0, labels.numel() -
+                                                         1)]
+        write = k < num_new
+        slots = (self.queue_ptr.long() + k) % Q
+        self.queue_embeddings.index_copy_(
+            0, slots, torch.where(write[:, None], embeddings[source],
+                                  self.queue_embeddings[slots]))
+        self.queue_labels.index_copy_(
+            0, slots, torch.where(write, labels[source].to(self.queue_labels),
+                                  self.queue_labels[slots]))
+        self.queue_ptr.copy_((self.queue_ptr + num_new) % Q)
 
     def _warn_without_schedule(self) -> None:
         if (self.training and not self.has_family_schedule
@@ -437,6 +511,14 @@ class AffinityContrastHead(GCNHead):
             as text: number of classes).
         """
         confusion = self.confusion
+        if float(confusion.max()) >= 2**24:
+            # float32 counts are exact up to 2^24 per cell; a benchmark's
+            # cell holds at most (samples of a class) x (collecting passes),
+            # about 10^5, far below.
+            print_log(
+                'AffinityContrastHead: a confusion count reached 2^24, where '
+                'float32 counting stops being exact; the neighbour ranking '
+                'may tie counts that differ.', logger='current', level=30)
         if self.symmetric_confusion:
             confusion = confusion + confusion.T
         affinity = affinity_similarity(confusion, self.num_neighbors)

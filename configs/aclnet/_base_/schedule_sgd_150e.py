@@ -55,6 +55,9 @@ custom_hooks = [
 default_hooks = dict(
     checkpoint=dict(interval=1, max_keep_ckpts=3, save_best='auto'),
     logger=dict(interval=100),
-    # Checks the training labels against the head before the first
-    # iteration, baselines included; default_hooks.data_check=None is off.
-    data_check=dict(type='DataCheckHook'))
+    # Checks the data against the model before the first iteration,
+    # baselines included (off: default_hooks.data_check.enabled=False).
+    data_check=dict(type='DataCheckHook'),
+    # Stops at the first non-finite loss, naming epoch, iteration and term
+    # (off: default_hooks.finite_loss.enabled=False).
+    finite_loss=dict(type='FiniteLossHook'))

@@ -73,7 +73,7 @@ train_pipeline = [
     dict(type='CenterOnJoint', joint=0),
     dict(type='RandomRot', theta=0.2),
     dict(type='SkeletonFeat', layout='fpha-hand', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len),
+    dict(type='FastUniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),
     dict(type='PackActionInputs')
@@ -81,7 +81,7 @@ train_pipeline = [
 val_pipeline = [
     dict(type='CenterOnJoint', joint=0),
     dict(type='SkeletonFeat', layout='fpha-hand', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=1,
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),
@@ -90,7 +90,7 @@ val_pipeline = [
 test_pipeline = [
     dict(type='CenterOnJoint', joint=0),
     dict(type='SkeletonFeat', layout='fpha-hand', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10,
+    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=10,
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),
@@ -157,7 +157,9 @@ custom_hooks = [
 default_hooks = dict(
     checkpoint=dict(interval=10, max_keep_ckpts=1),
     logger=dict(interval=20),
-    # labels checked against the head before the first iteration
-    data_check=dict(type='DataCheckHook'))
+    # the data checked against the model before the first iteration, and a
+    # stop at the first non-finite loss
+    data_check=dict(type='DataCheckHook'),
+    finite_loss=dict(type='FiniteLossHook'))
 randomness = dict(seed=0)
 auto_scale_lr = dict(enable=False, base_batch_size=16)

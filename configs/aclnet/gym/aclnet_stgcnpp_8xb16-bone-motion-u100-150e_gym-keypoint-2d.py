@@ -9,7 +9,7 @@ clip_len = {{_base_.clip_len}}
 train_pipeline = [
     dict(type='Coco17To20'),
     dict(type='SkeletonFeat', layout='coco20', feats=['bm']),
-    dict(type='UniformSampleFrames', clip_len=clip_len),
+    dict(type='FastUniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),
     dict(type='PackActionInputs')
@@ -17,7 +17,7 @@ train_pipeline = [
 val_pipeline = [
     dict(type='Coco17To20'),
     dict(type='SkeletonFeat', layout='coco20', feats=['bm']),
-    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=1,
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),
@@ -26,7 +26,7 @@ val_pipeline = [
 test_pipeline = [
     dict(type='Coco17To20'),
     dict(type='SkeletonFeat', layout='coco20', feats=['bm']),
-    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10,
+    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=10,
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),

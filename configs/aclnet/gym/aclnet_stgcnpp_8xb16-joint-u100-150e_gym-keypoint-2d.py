@@ -77,7 +77,7 @@ model = dict(
 train_pipeline = [
     dict(type='Coco17To20'),
     dict(type='SkeletonFeat', layout='coco20', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len),
+    dict(type='FastUniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),
     dict(type='PackActionInputs')
@@ -85,7 +85,7 @@ train_pipeline = [
 val_pipeline = [
     dict(type='Coco17To20'),
     dict(type='SkeletonFeat', layout='coco20', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=1,
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),
@@ -94,7 +94,7 @@ val_pipeline = [
 test_pipeline = [
     dict(type='Coco17To20'),
     dict(type='SkeletonFeat', layout='coco20', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10,
+    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=10,
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=1),

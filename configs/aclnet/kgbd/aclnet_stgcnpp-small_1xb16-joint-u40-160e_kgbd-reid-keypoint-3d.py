@@ -145,7 +145,9 @@ default_hooks = dict(
     checkpoint=dict(interval=max_epochs // 4, max_keep_ckpts=1,
                     save_best='retrieval/sequence/rank1', rule='greater'),
     logger=dict(interval=50),
-    # training labels checked against the head before the first iteration
-    data_check=dict(type='DataCheckHook'))
+    # the data checked against the model before the first iteration, and a
+    # stop at the first non-finite loss
+    data_check=dict(type='DataCheckHook'),
+    finite_loss=dict(type='FiniteLossHook'))
 randomness = dict(seed=0)
 auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -55,33 +55,36 @@ model = dict(
         memory_size=1024))
 
 # The recipe of the ACLNet authors' public configs for 3D skeletons:
-# PreNormalize3D, then in training a random rotation of up to 0.2 rad about
-# each axis, and for this stream (NTU-120 X-Sub, joint) a left/right joint swap
-# with p = 0.5 that does not mirror the coordinates (axis=None). The stream is
-# computed on the whole clip, before sampling.
+# PreNormalize3D (here the plugin's FastPreNormalize3D: the same results,
+# vectorised, about 100x faster on NTU clips), then in training a random
+# rotation of up to 0.2 rad about each axis, and for this stream (NTU-120
+# X-Sub, joint) a left/right joint swap with p = 0.5 that does not mirror the
+# coordinates (axis=None). The stream is computed on the whole clip, before
+# sampling. FastUniformSampleFrames samples exactly as mmaction's
+# UniformSampleFrames, without its dead per-frame loop.
 train_pipeline = [
-    dict(type='PreNormalize3D'),
+    dict(type='FastPreNormalize3D'),
     dict(type='RandomRot', theta=0.2),
     dict(type='SkeletonFlip', layout='nturgb+d', p=0.5, axis=None),
     dict(type='SkeletonFeat', layout='nturgb+d', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len),
+    dict(type='FastUniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
 ]
 val_pipeline = [
-    dict(type='PreNormalize3D'),
+    dict(type='FastPreNormalize3D'),
     dict(type='SkeletonFeat', layout='nturgb+d', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=1,
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
 ]
 test_pipeline = [
-    dict(type='PreNormalize3D'),
+    dict(type='FastPreNormalize3D'),
     dict(type='SkeletonFeat', layout='nturgb+d', feats=['j']),
-    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10,
+    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=10,
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),

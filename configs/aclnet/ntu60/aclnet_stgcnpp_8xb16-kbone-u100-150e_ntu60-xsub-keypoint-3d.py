@@ -9,28 +9,28 @@ _base_ = './aclnet_stgcnpp_8xb16-joint-u100-150e_ntu60-xsub-keypoint-3d.py'
 
 clip_len = {{_base_.clip_len}}
 train_pipeline = [
-    dict(type='PreNormalize3D'),
+    dict(type='FastPreNormalize3D'),
     dict(type='RandomRot', theta=0.2),
     dict(type='SkeletonFlip', layout='nturgb+d', p=0.5, axis=None),
     dict(type='SkeletonFeat', layout='nturgb+d', feats=['k']),
-    dict(type='UniformSampleFrames', clip_len=clip_len),
+    dict(type='FastUniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
 ]
 val_pipeline = [
-    dict(type='PreNormalize3D'),
+    dict(type='FastPreNormalize3D'),
     dict(type='SkeletonFeat', layout='nturgb+d', feats=['k']),
-    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1,
+    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=1,
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackActionInputs')
 ]
 test_pipeline = [
-    dict(type='PreNormalize3D'),
+    dict(type='FastPreNormalize3D'),
     dict(type='SkeletonFeat', layout='nturgb+d', feats=['k']),
-    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10,
+    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=10,
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),

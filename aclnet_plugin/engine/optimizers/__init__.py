@@ -1,0 +1,3 @@
+from .skip_non_finite import SkipNonFiniteOptimWrapper
+
+__all__ = ['SkipNonFiniteOptimWrapper']
