@@ -31,6 +31,12 @@ does not need it untouched.
    explain_load_failure` reads the file and raises an error that names it
    and what is wrong; if it finds nothing, the original error stands. A
    file that loads is untouched.
+5. mmengine loads a local checkpoint with a bare ``torch.load``: a truncated
+   or corrupt file fails with a zip-reader error, and one that holds a
+   pickled object outside the allow-list of item 2 with torch's
+   weights-only error, neither naming the file. The local loader is
+   wrapped so that both name it and say what is wrong; the refusal itself
+   is torch's (nothing outside the allow-list is unpickled).
 """
 import importlib.util
 import os.path as osp
@@ -195,6 +201,41 @@ def explain_pose_dataset_errors() -> None:
     PoseDataset.load_data_list = load_data_list
 
 
+def name_bad_checkpoints() -> None:
+    """Make mmengine's local checkpoint loader name a file it cannot read."""
+    from mmengine.runner.checkpoint import CheckpointLoader, load_from_local
+    if getattr(CheckpointLoader._schemes.get(''), '_aclnet_named', False):
+        return
+
+    def load_local(filename, map_location):
+        try:
+            return load_from_local(filename, map_location)
+        except FileNotFoundError:
+            raise
+        except pickle.UnpicklingError as error:
+            # torch names the class it refused ('Unsupported global: ...'
+            # or 'unsupported GLOBAL ...'); anything else is a broken file
+            refused = [line.strip() for line in str(error).splitlines()
+                       if 'unsupported global' in line.lower()]
+            if not refused:
+                raise RuntimeError(
+                    f'{filename}: not a readable checkpoint, it may be '
+                    f'truncated or corrupt ({error})') from error
+            reason = refused[0]
+            raise pickle.UnpicklingError(
+                f'{filename}: refused: the checkpoint holds a pickled object '
+                'outside the allow-list of types a checkpoint may hold, '
+                f'which could run code ({reason}). Load only checkpoints '
+                'you trust.') from error
+        except Exception as error:  # zip reader, EOF, wrong format
+            raise RuntimeError(
+                f'{filename}: not a readable checkpoint, it may be truncated '
+                f'or corrupt ({type(error).__name__}: {error})') from error
+
+    load_local._aclnet_named = True
+    CheckpointLoader._register_scheme('', load_local, force=True)
+
+
 def apply_all() -> None:
     """Apply every compatibility fix (idempotent)."""
     patch_missing_drn()
@@ -202,3 +243,4 @@ def apply_all() -> None:
     allow_cpu_set_device()
     allow_cpu_ddp()
     explain_pose_dataset_errors()
+    name_bad_checkpoints()

@@ -150,3 +150,24 @@ def test_out_dir_and_missing_class_name_file(tmp_path):
     record = json.load(open(out_dir / 'epoch_1.json'))
     assert record['classes'][0]['members'] == [1]
     assert 'name' not in record['classes'][0]
+
+
+def test_inter_warmup_and_freeze(tmp_path):
+    """inter_warmup ramps the inter loss in over the first epochs with
+    families; freeze_epoch stops recomputing (and counting) after it."""
+    hook = MotionFamilyHook(start_epoch=3, inter_warmup=4, freeze_epoch=5)
+    # 0-based epochs; families exist from epoch 3 (1-based 4) on
+    assert [hook.inter_scale(e) for e in range(9)] == [
+        1, 1, 1, 0.25, 0.5, 0.75, 1, 1, 1]
+    assert [hook.is_update_epoch(e) for e in range(7)] == [
+        False, False, True, True, True, False, False]
+    assert [hook.is_collecting(e) for e in range(7)] == [
+        False, False, True, True, True, False, False]
+    head = confused_head()
+    runner = make_runner(head, tmp_path)
+    hook.before_train(runner)
+    runner.epoch = 4
+    hook.before_train_epoch(runner)
+    assert head._inter_scale == 0.5
+    with pytest.raises(ValueError, match='freeze_epoch'):
+        MotionFamilyHook(start_epoch=5, freeze_epoch=3)

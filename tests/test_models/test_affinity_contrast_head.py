@@ -1,4 +1,6 @@
 """AffinityContrastHead: loss dict, shapes, gradients, state, drop-in use."""
+import copy
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -485,3 +487,17 @@ def test_soft_labels_from_mixup_train_as_gcn_head():
     assert head.prototype_seen.tolist() == [
         float(c in soft.argmax(1).tolist()) for c in range(5)]
     assert torch.isfinite(losses['loss_intra'])
+
+
+def test_inter_loss_scale():
+    head = make_head()
+    head.prototype_seen.fill_(1)
+    head.prototypes.copy_(torch.randn(5, 256))
+    head.family_mask[0, 1] = head.family_mask[1, 0] = 1
+    scaled = copy.deepcopy(head)  # the same prototypes for both
+    full = head.loss(feats(4), samples([0, 1, 0, 1]))['loss_inter']
+    scaled.set_inter_loss_scale(0.25)
+    quarter = scaled.loss(feats(4), samples([0, 1, 0, 1]))['loss_inter']
+    torch.testing.assert_close(quarter, 0.25 * full, rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match='scale'):
+        head.set_inter_loss_scale(1.5)

@@ -14,6 +14,17 @@ Example::
 
     python tools/analysis/method_state.py \\
         work_dirs/benchmark_accuracy/nw_ucla_small_ablation --epochs 9 20 40
+
+``--stability`` instead lists, per run of the arms, what could make the
+accuracy swing from seed to seed, beside the run's top-1 and its paired
+difference from the baseline of the same seed: how much the families
+change between consecutive recomputes (members gained plus lost, as a share
+of the members), how many classes change temperature, and the weighted
+inter-class loss just before, at and after its switch-on; and each
+quantity's correlation with the paired difference over the runs::
+
+    python tools/analysis/method_state.py work_dirs/benchmark_accuracy/fpha \\
+        --stability --arms aclnet --baseline baseline
 """
 import argparse
 import glob
@@ -39,6 +50,11 @@ def parse_args(argv=None):
         'families in use, and the last)')
     parser.add_argument('--arms', nargs='+', help='only these arms')
     parser.add_argument('--out', help='also write the table to this file')
+    parser.add_argument('--stability', action='store_true',
+                        help='per run: family churn, temperature changes, '
+                        'the inter loss at its switch-on, against accuracy')
+    parser.add_argument('--baseline', default='baseline',
+                        help='--stability: the arm of the paired baseline')
     return parser.parse_args(argv)
 
 
@@ -194,9 +210,93 @@ def table(runs: Dict, epochs: List[int]) -> str:
     return '\n'.join(lines)
 
 
+def top1(run_dir: str) -> Optional[float]:
+    """The run's test top-1 (%) from benchmark_accuracy's record, or None."""
+    path = osp.join(run_dir, 'record.json')
+    if not osp.exists(path):
+        return None
+    with open(path) as f:
+        return 100 * json.load(f)['top1']
+
+
+def stability(work_dir: str, runs: Dict, baseline: str) -> str:
+    """Markdown: per run, the family churn and the switch-on against the
+    paired accuracy difference; then correlations over the runs."""
+    from aclnet_plugin.analysis.families import family_churn
+    rows = []
+    for arm, seeds in runs.items():
+        for seed, (losses, families) in sorted(seeds.items()):
+            acc = top1(osp.join(work_dir, f'{arm}_seed{seed}'))
+            base = top1(osp.join(work_dir, f'{baseline}_seed{seed}'))
+            records = [families[e] for e in sorted(families)]
+            churn = family_churn(records)[1:]
+            share = [(c['gained'] + c['lost']) / max(c['members'], 1)
+                     for c in churn]
+            taus = [{c['index']: c['temperature'] for c in r['classes']}
+                    for r in records]
+            switches = [sum(a[i] != b[i] for i in a)
+                        for a, b in zip(taus, taus[1:])]
+            start = min(families) if families else None
+            inter = [losses.get(e, {}).get('loss_inter', float('nan'))
+                     for e in ((start, start + 1, start + 2)
+                               if start else ())]
+            rows.append(dict(
+                arm=arm, seed=seed, top1=acc,
+                diff=None if acc is None or base is None else acc - base,
+                recomputes=len(records),
+                churn=float(np.mean(share)) if share else float('nan'),
+                late_churn=float(np.mean(share[len(share) // 2:]))
+                if share else float('nan'),
+                switches=float(np.mean(switches)) if switches else
+                float('nan'),
+                inter=inter,
+                size=records[-1]['statistics']['mean_family_size']
+                if records else float('nan')))
+    head = ['arm', 'seed', 'top-1 (%)', f'minus {baseline}', 'recomputes',
+            'churn per recompute', 'churn, second half',
+            'classes changing temperature', 'mean family size (last)',
+            'inter loss: start, +1, +2 epochs']
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '| ' + ' | '.join(['---'] * len(head)) + ' |']
+
+    def fmt(value, digits=2):
+        return '-' if value is None or value != value else \
+            f'{value:.{digits}f}'
+
+    for r in rows:
+        lines.append('| ' + ' | '.join([
+            r['arm'], str(r['seed']), fmt(r['top1']),
+            '-' if r['diff'] is None else f'{r["diff"]:+.2f}',
+            str(r['recomputes']), fmt(r['churn'], 3),
+            fmt(r['late_churn'], 3), fmt(r['switches'], 1),
+            fmt(r['size'], 2), ', '.join(fmt(v, 3) for v in r['inter'])
+        ]) + ' |')
+    paired = [r for r in rows if r['diff'] is not None]
+    lines.append('')
+    for key, name in (('churn', 'churn per recompute'),
+                      ('late_churn', 'churn in the second half'),
+                      ('switches', 'classes changing temperature'),
+                      ('size', 'mean family size')):
+        pairs = [(r[key], r['diff']) for r in paired if r[key] == r[key]]
+        if len(pairs) > 2:
+            x, y = np.array(pairs).T
+            corr = np.corrcoef(x, y)[0, 1] if x.std() and y.std() else \
+                float('nan')
+            lines.append(f'Correlation of {name} with the paired '
+                         f'difference over {len(pairs)} runs: {corr:+.2f}')
+    return '\n'.join(lines)
+
+
 def main(argv=None):
     args = parse_args(argv)
     runs = collect(args.work_dir, args.arms)
+    if args.stability:
+        text = stability(args.work_dir, runs, args.baseline)
+        print(text)
+        if args.out:
+            with open(args.out, 'w') as f:
+                f.write(text + '\n')
+        return
     if not runs:
         sys.exit(f'{args.work_dir}: no run folders <arm>_seed<n> with '
                  'ACLNet losses in their logs')

@@ -49,6 +49,13 @@ class MotionFamilyHook(Hook):
             dataset's ``metainfo['classes']`` when it has them, else indices.
         out_dir (str, optional): Where the JSON files go. Defaults to None
             (``{work_dir}/motion_families``).
+        inter_warmup (int): Ramp the inter-class loss in over this many
+            epochs once families exist: in the k-th epoch with families its
+            weight is ``k / inter_warmup`` of the configured one. Defaults
+            to 0 (the paper: full weight at once).
+        freeze_epoch (int, optional): The last epoch whose end recomputes
+            the families; later epochs keep them (and stop counting
+            confusions). Defaults to None (the paper: every epoch).
     """
 
     priority = 'ABOVE_NORMAL'
@@ -57,10 +64,18 @@ class MotionFamilyHook(Hook):
                  start_epoch: int = 30,
                  interval: int = 1,
                  class_names: Optional[Union[Sequence[str], str]] = None,
-                 out_dir: Optional[str] = None) -> None:
+                 out_dir: Optional[str] = None,
+                 inter_warmup: int = 0,
+                 freeze_epoch: Optional[int] = None) -> None:
         self.start_epoch = check_int('start_epoch', start_epoch, 1,
                                      'MotionFamilyHook')
         self.interval = check_int('interval', interval, 1, 'MotionFamilyHook')
+        self.inter_warmup = check_int('inter_warmup', inter_warmup, 0,
+                                      'MotionFamilyHook')
+        if freeze_epoch is not None:
+            check_int('freeze_epoch', freeze_epoch, start_epoch,
+                      'MotionFamilyHook')
+        self.freeze_epoch = freeze_epoch
         self.class_names = class_names
         self.out_dir = out_dir
         self._names = None  # resolved in before_train
@@ -87,12 +102,21 @@ class MotionFamilyHook(Hook):
 
     def is_collecting(self, epoch: int) -> bool:
         """Whether the 0-based runner epoch collects confusion."""
-        return epoch + 1 >= self.start_epoch
+        return epoch + 1 >= self.start_epoch and (
+            self.freeze_epoch is None or epoch + 1 <= self.freeze_epoch)
 
     def is_update_epoch(self, epoch: int) -> bool:
         """Whether families are recomputed at the end of this 0-based epoch."""
         done = epoch + 1 - self.start_epoch
-        return done >= 0 and done % self.interval == 0
+        return done >= 0 and done % self.interval == 0 and (
+            self.freeze_epoch is None or epoch + 1 <= self.freeze_epoch)
+
+    def inter_scale(self, epoch: int) -> float:
+        """The share of the inter-class loss weight in this 0-based epoch."""
+        with_families = epoch + 1 - self.start_epoch  # epochs after the first
+        if not self.inter_warmup or with_families <= 0:
+            return 1.0
+        return min(1.0, with_families / self.inter_warmup)
 
     # ------------------------------------------------------------------
     def before_train(self, runner) -> None:
@@ -102,8 +126,9 @@ class MotionFamilyHook(Hook):
             runner.train_dataloader.dataset, head.num_classes)
 
     def before_train_epoch(self, runner) -> None:
-        self.find_head(runner).set_confusion_collection(
-            self.is_collecting(runner.epoch))
+        head = self.find_head(runner)
+        head.set_confusion_collection(self.is_collecting(runner.epoch))
+        head.set_inter_loss_scale(self.inter_scale(runner.epoch))
 
     def after_train_epoch(self, runner) -> None:
         if not self.is_update_epoch(runner.epoch):

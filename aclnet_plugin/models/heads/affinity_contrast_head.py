@@ -200,6 +200,27 @@ class AffinityContrastHead(GCNHead):
         self._collect_confusion: Optional[bool] = None
         self._warned_no_schedule = False
         self._gather_rows = 0  # rows every rank all-gathers (see below)
+        self._inter_scale = 1.0  # a schedule's share of lambda1
+
+    def _load_from_state_dict(self, state_dict, prefix, *args,
+                              **kwargs) -> None:
+        """Load a stock GCNHead's checkpoint as a start: with a classifier
+        and none of this head's own tensors (projection and method state),
+        those start fresh, said in one log line instead of a list of
+        missing keys."""
+        own = [name for name in self.state_dict()
+               if not name.startswith(('fc.', 'loss_'))]
+        if prefix + 'fc.weight' in state_dict and own and not any(
+                prefix + name in state_dict for name in own):
+            for name, value in self.state_dict().items():
+                state_dict.setdefault(prefix + name, value)
+            print_log(
+                'AffinityContrastHead: the checkpoint has a classifier but '
+                'none of this head\'s own tensors (a GCNHead checkpoint?): '
+                'the classifier is loaded; the projection and the method '
+                f'state ({len(own)} tensors) start fresh.', logger='current',
+                level=20)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     # ------------------------------------------------------------------
     # Schedule (what MotionFamilyHook calls)
@@ -212,6 +233,14 @@ class AffinityContrastHead(GCNHead):
         inter-class loss weight above 0 logs a warning once.
         """
         self._collect_confusion = bool(enabled)
+
+    def set_inter_loss_scale(self, scale: float) -> None:
+        """Scale the inter-class loss by ``scale`` in [0, 1] (a schedule's
+        ramp, MotionFamilyHook's ``inter_warmup``); 1 is the configured
+        weight."""
+        if not 0 <= scale <= 1:
+            raise ValueError(f'scale must be in [0, 1], got {scale!r}')
+        self._inter_scale = float(scale)
 
     @property
     def collecting_confusion(self) -> bool:
@@ -334,9 +363,9 @@ class AffinityContrastHead(GCNHead):
         # family member whose prototype was never seen is left out.
         seen = self.prototype_seen.bool()
         families = self.family_mask.bool() & seen[None, :]
-        losses['loss_inter'] = self.loss_inter(embeddings, labels,
-                                               self.prototypes, families,
-                                               self.temperatures)
+        losses['loss_inter'] = self.loss_inter(
+            embeddings, labels, self.prototypes, families,
+            self.temperatures) * self._inter_scale
         # Intra-class contrast: the batch, the other ranks' samples and the
         # memory queue (empty slots are labelled -1 and ignored).
         keys, key_labels = [], []
