@@ -256,6 +256,17 @@ def tiny_config(dataset, work_dir, max_epochs=2, start_epoch=1, **options):
     return cfg
 
 
+def config_differences(a, b, path=''):
+    """{dotted key: (a's value, b's value)} where two config dicts differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = {}
+        for key in set(a) | set(b):
+            out.update(config_differences(a.get(key), b.get(key),
+                                          f'{path}.{key}'.lstrip('.')))
+        return out
+    return {} if a == b else {path: (a, b)}
+
+
 def dump_config(cfg, path):
     cfg.dump(str(path))
     return str(path)

@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 
 from aclnet_plugin.datasets import get_layout
-from conftest import FPHA, REPO
+from conftest import FPHA, REPO, config_differences
 
 needs_data = pytest.mark.skipif(
     FPHA is None, reason='F-PHAB not found (../shared or FPHA_ROOT)')
@@ -22,16 +22,6 @@ CONFIGS = sorted(
 def load(path):
     from mmengine.config import Config
     return Config.fromfile(path)
-
-
-def _differences(a, b, path=''):
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = {}
-        for key in set(a) | set(b):
-            out.update(_differences(a.get(key), b.get(key),
-                                    f'{path}.{key}'.lstrip('.')))
-        return out
-    return {} if a == b else {path: (a, b)}
 
 
 def test_graph_and_streams_are_the_hand_layout():
@@ -53,7 +43,7 @@ def test_arms_change_only_what_they_name():
     full = load(ACLNET).to_dict()
 
     def arm(rel):
-        return _differences(full, load(osp.join(FPHA_CONFIGS, rel)).to_dict())
+        return config_differences(full, load(osp.join(FPHA_CONFIGS, rel)).to_dict())
 
     baseline = load(osp.join(FPHA_CONFIGS, f'baseline_{NAME}'))
     assert baseline.model.cls_head == dict(
@@ -61,7 +51,7 @@ def test_arms_change_only_what_they_name():
     assert baseline.custom_hooks == []
     baseline.model.cls_head = full['model']['cls_head']
     baseline.custom_hooks = full['custom_hooks']
-    assert _differences(full, baseline.to_dict()) == {}
+    assert config_differences(full, baseline.to_dict()) == {}
     assert arm(f'ablation/aclnet-intra_{NAME}') == {
         'model.cls_head.loss_inter': (None, dict(
             type='AffinityContrastLoss', loss_weight=0.)),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from aclnet_plugin.datasets import get_layout
-from conftest import NW_UCLA, REPO
+from conftest import NW_UCLA, REPO, config_differences
 
 needs_data = pytest.mark.skipif(
     NW_UCLA is None, reason='NW-UCLA not found (../shared or NW_UCLA_ROOT)')
@@ -91,17 +91,6 @@ def test_every_config_trains_and_tests(name, nw_ucla_pickle, tmp_path):
                                'epoch_1.json')) == has_hook
 
 
-def _differences(a, b, path=''):
-    """{dotted key: (a's value, b's value)} where two config dicts differ."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = {}
-        for key in set(a) | set(b):
-            out.update(_differences(a.get(key), b.get(key),
-                                    f'{path}.{key}'.lstrip('.')))
-        return out
-    return {} if a == b else {path: (a, b)}
-
-
 def _ablation_config(arm):
     """The small config's ablation ``arm`` (e.g. 'aclnet-inter')."""
     from mmengine.config import Config
@@ -115,7 +104,7 @@ def test_ablations_change_only_what_they_name():
     full = Config.fromfile(SMALL).to_dict()
 
     def ablation(arm):
-        return _differences(full, _ablation_config(arm).to_dict())
+        return config_differences(full, _ablation_config(arm).to_dict())
 
     no_intra = dict(type='MarginalContrastLoss', margin=0.1, temperature=0.1,
                     loss_weight=0.)

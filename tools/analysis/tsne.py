@@ -89,6 +89,9 @@ def parse_args(argv=None):
                         '(default: a temporary folder, removed)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings (key=value)')
+    parser.add_argument('--names', nargs='+', metavar='NAME',
+                        help='a name per checkpoint for its panel (e.g. '
+                        'baseline ACLNet; default: its epoch)')
     parser.add_argument('--out', required=True, metavar='FILE.png',
                         help='the picture to write')
     return parser.parse_args(argv)
@@ -197,6 +200,7 @@ def prepare_config(cfg, indices: List[int], embedding: str,
         # The same pooled feature, read through the ACLNet head's
         # test_embedding; the projection and the method's buffers are unused.
         head.type = 'AffinityContrastHead'
+    if embedding == 'feature':  # a GCNHead checkpoint serves as well
         allow_missing = ('cls_head.projector', 'cls_head.confusion',
                          'cls_head.prototype', 'cls_head.family_mask',
                          'cls_head.temperatures', 'cls_head.queue_')
@@ -304,6 +308,9 @@ def run(args) -> Dict:
         check_num_classes(cfg, args.config, state, checkpoint)
         states.append((state, checkpoint_epoch(meta)))
     names = class_labels(config_class_names(cfg, num_classes), num_classes)
+    if args.names and len(args.names) != len(args.checkpoints):
+        raise SystemExit(f'{len(args.names)} --names for '
+                         f'{len(args.checkpoints)} checkpoints')
     classes, subtitle = choose_classes(args, names)
     indices = pick_samples(get_test_labels(cfg), classes, names,
                            args.max_per_class, args.seed)
@@ -329,6 +336,9 @@ def run(args) -> Dict:
                 (result['scores'].argmax(1) == result['labels']).mean())
             label = (f'epoch {epoch}' if epoch is not None else
                      osp.basename(checkpoint))
+            if args.names:
+                label = f'{args.names[number]}, {label}'
+
             panels.append(dict(
                 points=tsne_2d(result['embeddings'], args.perplexity,
                                args.seed),
