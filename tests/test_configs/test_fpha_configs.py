@@ -66,6 +66,12 @@ def test_arms_change_only_what_they_name():
             type='MarginalContrastLoss', margin=0.01, temperature=0.1,
             loss_weight=0.1)),
         'model.cls_head.memory_size': (None, 360)}
+    assert arm(f'ablation/aclnet-decay_{NAME}') == {
+        'model.cls_head.confusion_decay': (None, 0.5)}
+    ramp = arm(f'ablation/aclnet-ramp_{NAME}')
+    [(before, ), (after, )] = ramp['custom_hooks']
+    assert list(ramp) == ['custom_hooks']
+    assert after == {**before, 'inter_warmup': 8}
 
 
 @needs_data

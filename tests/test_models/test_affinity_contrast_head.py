@@ -501,3 +501,23 @@ def test_inter_loss_scale():
     torch.testing.assert_close(quarter, 0.25 * full, rtol=1e-4, atol=1e-6)
     with pytest.raises(ValueError, match='scale'):
         head.set_inter_loss_scale(1.5)
+
+
+def test_confusion_decay_weighs_recent_epochs_more():
+    """With decay 0.5, an epoch's counts weigh half at the next recompute:
+    class 0, confused with 1 three times early and with 2 twice late, is
+    a neighbour of 1 with cumulative counts (3 > 2) and of 2 with decayed
+    ones (1.5 < 2)."""
+    families = {}
+    for decay in (1.0, 0.5):
+        head = make_head(num_classes=3, num_neighbors=1,
+                         overlap_threshold=0, confusion_decay=decay)
+        head.confusion[0, 1] = 3  # the early epoch
+        head.update_families()
+        head.confusion[0, 2] += 2  # the late epoch
+        head.update_families()
+        families[decay] = head.families()[0]
+        assert head.confusion[0, 1].item() == pytest.approx(3 * decay**2)
+    assert families == {1.0: [1], 0.5: [2]}
+    with pytest.raises(ValueError, match='confusion_decay'):
+        make_head(confusion_decay=0)

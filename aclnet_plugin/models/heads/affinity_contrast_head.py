@@ -82,6 +82,12 @@ class AffinityContrastHead(GCNHead):
             ``H + H^T`` instead of ``H``, so that two classes are neighbours
             however the confusions between them split. Defaults to False
             (the paper).
+        confusion_decay (float): After each recompute of the families the
+            confusion counts are multiplied by this, so that a recompute
+            weighs an epoch's confusions by ``confusion_decay ** age``: the
+            recent model's confusions count more than those of the weak early
+            epochs, which a cumulative count lets dominate. Defaults to 1.0
+            (the paper: cumulative counts).
         test_embedding (str, optional): For retrieval (gait recognition,
             person re-id): at test time also put each sample's clip
             embeddings, (num_clips, D) L2-normalised, into its data sample
@@ -117,6 +123,7 @@ class AffinityContrastHead(GCNHead):
                  prototype_samples: str = 'all',
                  memory_size: int = 0,
                  symmetric_confusion: bool = False,
+                 confusion_decay: float = 1.0,
                  test_embedding: Optional[str] = None,
                  **kwargs) -> None:
         super().__init__(
@@ -138,6 +145,9 @@ class AffinityContrastHead(GCNHead):
         if not 0 <= prototype_momentum < 1:
             raise ValueError('prototype_momentum must be in [0, 1), got '
                              f'{prototype_momentum!r}')
+        if not 0 < confusion_decay <= 1:
+            raise ValueError('confusion_decay must be in (0, 1], got '
+                             f'{confusion_decay!r}')
         if prototype_samples not in ('all', 'correct'):
             raise ValueError("prototype_samples must be 'all' or 'correct', "
                              f'got {prototype_samples!r}')
@@ -165,6 +175,7 @@ class AffinityContrastHead(GCNHead):
         self.prototype_samples = prototype_samples
         self.memory_size = memory_size
         self.symmetric_confusion = bool(symmetric_confusion)
+        self.confusion_decay = float(confusion_decay)
         self.test_embedding = test_embedding
 
         # The largest affinity there can be: a direct neighbour sharing all
@@ -530,7 +541,8 @@ class AffinityContrastHead(GCNHead):
         """Recompute affinity, Motion Families and temperatures (eq. 3-9).
 
         Uses the confusion counts collected so far, which are identical on
-        every rank, so every rank computes the same families.
+        every rank, so every rank computes the same families (and then, with
+        ``confusion_decay`` below 1, scales them down).
 
         Returns:
             dict: ``affinity`` (C, C) float64, ``families`` (C, C) bool,
@@ -555,6 +567,8 @@ class AffinityContrastHead(GCNHead):
                                    self.num_neighbors)
         self.family_mask.copy_(families.to(self.family_mask))
         self.temperatures.copy_(self.family_temperature(families.sum(dim=1)))
+        if self.confusion_decay < 1:
+            self.confusion.mul_(self.confusion_decay)
         sizes = families.sum(dim=1).cpu()
         temperatures = self.temperatures.cpu()
         summary = dict(
