@@ -107,14 +107,22 @@ def run_one(arm, config, seed, args, threads, overrides=(), metric=None):
                 'or arm name (--arms)')
         return record
     os.makedirs(work_dir, exist_ok=True)
+    # An interrupted run (a checkpoint, no record) continues where it
+    # stopped: mmengine's resume restores the method state exactly.
+    resume = osp.exists(osp.join(work_dir, 'last_checkpoint'))
+    if resume and not osp.exists(osp.join(work_dir, osp.basename(config))):
+        raise ValueError(
+            f'{work_dir}: an unfinished run of another config is there; '
+            f'give another --work-dir or arm name (--arms), or delete it')
     options = [f'randomness.seed={seed}'] + list(args.cfg_options) + list(
         overrides)
     env = dict(os.environ, OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
-    log = open(osp.join(work_dir, 'benchmark.log'), 'w')
+    log = open(osp.join(work_dir, 'benchmark.log'), 'a' if resume else 'w')
     start = time.time()
     subprocess.run([mim(), 'train', 'mmaction', config, '--work-dir',
-                    work_dir, '--cfg-options', *options], check=True,
+                    work_dir] + ['--resume'] * resume +
+                   ['--cfg-options', *options], check=True,
                    stdout=log, stderr=subprocess.STDOUT, env=env)
     train_seconds = time.time() - start
     with open(osp.join(work_dir, 'last_checkpoint')) as f:

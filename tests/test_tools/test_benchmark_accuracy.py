@@ -146,6 +146,8 @@ work_dir = rest[rest.index('--work-dir') + 1]
 options = rest[rest.index('--cfg-options') + 1:]
 with open(os.path.join(work_dir, command + '_options.json'), 'w') as f:
     json.dump(options, f)
+with open(os.path.join(work_dir, command + '_argv.json'), 'w') as f:
+    json.dump(rest, f)
 if command == 'train':
     with open(os.path.join(work_dir, 'last_checkpoint'), 'w') as f:
         f.write(os.path.join(work_dir, 'epoch_1.pth'))
@@ -276,3 +278,32 @@ def test_table_shows_indices_for_names_that_do_not_fit():
     text = tool.table(records, args)  # no IndexError
     assert '| 0 | 50.0 | 50.0 | +0.0 |' in text
     assert '| 1 | 25.0 | 25.0 | +0.0 |' in text and 'walk' not in text
+
+
+def test_an_interrupted_run_resumes(tmp_path, monkeypatch):
+    """A run dir with a checkpoint but no record (the machine went down)
+    trains on with --resume; a fresh one does not; an unfinished run of
+    another config is refused."""
+    import json
+    import sys
+    tool = load_tool()
+    mim = tmp_path / 'mim'
+    mim.write_text(FAKE_MIM.format(python=sys.executable))
+    mim.chmod(0o755)
+    monkeypatch.setattr(tool, 'mim', lambda: str(mim))
+    args = SimpleNamespace(work_dir=str(tmp_path), cfg_options=[])
+    fresh = tool.run_one('aclnet', 'configs/a.py', 0, args, 1)
+    argv = json.loads((tmp_path / 'aclnet_seed0' / 'train_argv.json')
+                      .read_text())
+    assert '--resume' not in argv and not fresh['resumed']
+    broken = tmp_path / 'aclnet_seed1'
+    broken.mkdir()
+    (broken / 'last_checkpoint').write_text(str(broken / 'epoch_30.pth'))
+    (broken / 'a.py').write_text('')  # the config the run dumped
+    resumed = tool.run_one('aclnet', 'configs/a.py', 1, args, 1)
+    argv = json.loads((broken / 'train_argv.json').read_text())
+    assert argv.index('--resume') < argv.index('--cfg-options')
+    assert resumed['resumed']
+    with pytest.raises(ValueError, match='unfinished run of another config'):
+        (broken / 'record.json').unlink()
+        tool.run_one('aclnet', 'configs/b.py', 1, args, 1)
