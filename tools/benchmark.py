@@ -342,6 +342,8 @@ def stock_equivalent(step):
     if kind == 'SkeletonFeat':
         feats = step.get('feats', ['j'])
         layout = step.get('layout', 'nturgb+d')
+        if list(feats) == ['j']:  # the joint stream ignores the layout
+            layout = 'nturgb+d'
         if layout in ('nturgb+d', 'coco') and set(feats) <= {
                 'j', 'b', 'jm', 'bm'}:
             return [dict(type='GenSkeFeat', dataset=layout, feats=feats,

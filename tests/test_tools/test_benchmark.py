@@ -30,3 +30,41 @@ def test_quick_benchmark(tmp_path, capsys):
     assert json.load(open(out))['setup']['batch_size'] == 4
     printed = capsys.readouterr().out
     assert '| ACL + queue |' in printed and 'family update' in printed
+
+
+def test_stock_equivalents_give_the_same_arrays():
+    """The --pipeline comparison times stock transforms that compute what
+    ours do: FastPreNormalize3D(center_joint) against PreNormalize3D +
+    CenterOnJoint, and a joint-stream SkeletonFeat of any layout against
+    GenSkeFeat (the joint stream ignores the layout). One known difference:
+    the stock chain loses the last joint of the first frame (PreNormalize3D
+    centres a 20-joint skeleton on it, making it exactly zero, and
+    CenterOnJoint keeps exact zeros as padding); FastPreNormalize3D keeps
+    it."""
+    import numpy as np
+    from mmaction.registry import TRANSFORMS
+    from mmaction.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    tool = load_tool()
+    ours = [dict(type='FastPreNormalize3D', zaxis=[0, 1], xaxis=[8, 4],
+                 center_joint=1),
+            dict(type='SkeletonFeat', layout='nw-ucla', feats=['j'])]
+    stock = [s for step in ours for s in tool.stock_equivalent(step)]
+    assert [s['type'] for s in stock] == ['PreNormalize3D', 'CenterOnJoint',
+                                          'GenSkeFeat']
+    assert tool.stock_equivalent(
+        dict(type='SkeletonFeat', layout='nw-ucla', feats=['b'])) is None
+    rng = np.random.default_rng(0)
+    clip = dict(keypoint=rng.normal(size=(1, 30, 20, 3)).astype(np.float32),
+                total_frames=30, img_shape=(480, 640))
+    outputs = []
+    for steps in (ours, stock):
+        results = {k: (v.copy() if hasattr(v, 'copy') else v)
+                   for k, v in clip.items()}
+        for step in steps:
+            results = TRANSFORMS.build(step)(results)
+        outputs.append(results['keypoint'])
+    ours_out, stock_out = outputs
+    assert (stock_out[0, 0, -1] == 0).all() and (ours_out[0, 0, -1] != 0).all()
+    stock_out[0, 0, -1] = ours_out[0, 0, -1]
+    np.testing.assert_allclose(ours_out, stock_out, atol=1e-5)

@@ -17,7 +17,11 @@ class CenterOnJoint(BaseTransform):
     Kinect v1 layout), and ``align_center=False`` crashes in mmaction2 1.2.0.
     Put this transform after ``PreNormalize3D`` to centre on the right
     joint: the two centrings differ by a translation, which commutes with
-    its rotation. All-zero (padded) joints stay zero.
+    its rotation. All-zero (padded) joints stay zero, and so does the joint
+    ``PreNormalize3D`` centred on, in the first frame (it is exactly zero
+    there): that one real joint is lost. ``FastPreNormalize3D(center_joint=
+    ...)`` centres on the chosen joint in one step and keeps it; the
+    project's configs use that.
 
     Required Keys:
         - keypoint (np.ndarray): (M, T, V, C).

@@ -127,7 +127,10 @@ class FastPreNormalize3D(BaseTransform):
         align_center (bool): Whether to centre (step 3). Defaults to True.
         center_joint (int, optional): 0-based centre joint (negative counts
             from the end), e.g. 1 for NW-UCLA's spine. Defaults to None:
-            mmaction2's choice, see step 3.
+            mmaction2's choice, see step 3. Not quite ``PreNormalize3D``
+            followed by ``CenterOnJoint``: that chain also zeroes mmaction2's
+            centre joint in the first frame (exactly zero after the first
+            centring, then taken for padding); this keeps it.
     """
 
     def __init__(self,
