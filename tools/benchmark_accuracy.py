@@ -133,7 +133,8 @@ def run_one(arm, config, seed, args, threads, overrides=(), metric=None):
                     '--cfg-options', *options], check=True, stdout=log,
                    stderr=subprocess.STDOUT, env=env)
     record = dict(arm=arm, seed=seed, config=config, checkpoint=checkpoint,
-                  train_seconds=train_seconds, threads=threads,
+                  train_seconds=train_seconds, resumed=resume,
+                  threads=threads,
                   **score(dump, metric))
     with open(record_file, 'w') as f:
         json.dump(record, f, indent=1)
