@@ -72,6 +72,10 @@ def test_arms_change_only_what_they_name():
     [(before, ), (after, )] = ramp['custom_hooks']
     assert list(ramp) == ['custom_hooks']
     assert after == {**before, 'inter_warmup': 8}
+    freeze = arm(f'ablation/aclnet-freeze_{NAME}')
+    [(before, ), (after, )] = freeze['custom_hooks']
+    assert list(freeze) == ['custom_hooks']
+    assert after == {**before, 'freeze_epoch': 20}
 
 
 @needs_data
