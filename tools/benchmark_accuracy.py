@@ -10,8 +10,10 @@ with it (ACLNet, and for an ablation study its variants). An arm is named
 after its config file up to the first ``_`` (``baseline``, ``aclnet``,
 ``aclnet-inter``, ...) unless ``--arms`` names them. Every (arm, seed) run is
 ``mim train`` then ``mim test --dump`` into ``{work_dir}/{arm}_seed{seed}/``;
-finished runs are reused, so an interrupted benchmark continues where it
-stopped, and arms can be added to a finished benchmark. Arms are paired: the
+finished runs are reused and an interrupted run (a checkpoint, no record)
+resumes from its last checkpoint (``--resume``), so an interrupted benchmark
+continues where it stopped, and arms can be added to a finished benchmark.
+Arms are paired: the
 same seeds for all. The table (mean and standard deviation of top-1 and
 mean-class accuracy, per-class accuracy, paired differences against the
 baseline, training time, device) is printed and written to
