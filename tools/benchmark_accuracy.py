@@ -13,8 +13,7 @@ after its config file up to the first ``_`` (``baseline``, ``aclnet``,
 finished runs are reused and an interrupted run (a checkpoint, no record)
 resumes from its last checkpoint (``--resume``), so an interrupted benchmark
 continues where it stopped, and arms can be added to a finished benchmark.
-Arms are paired: the
-same seeds for all. The table (mean and standard deviation of top-1 and
+Arms are paired: the same seeds for all. The table (mean and standard deviation of top-1 and
 mean-class accuracy, per-class accuracy, paired differences against the
 baseline, training time, device) is printed and written to
 ``{work_dir}/results.md`` with the raw figures in ``results.json``.
