@@ -20,8 +20,10 @@ class CenterOnJoint(BaseTransform):
     its rotation. All-zero (padded) joints stay zero, and so does the joint
     ``PreNormalize3D`` centred on, in the first frame (it is exactly zero
     there): that one real joint is lost. ``FastPreNormalize3D(center_joint=
-    ...)`` centres on the chosen joint in one step and keeps it; the
-    project's configs use that.
+    ...)`` centres on the chosen joint in one step and keeps it. The NW-UCLA
+    configs keep this chain all the same: their figures were measured with
+    it, and a model trained with it loses about 17 points top-1 when tested
+    without it.
 
     Required Keys:
         - keypoint (np.ndarray): (M, T, V, C).

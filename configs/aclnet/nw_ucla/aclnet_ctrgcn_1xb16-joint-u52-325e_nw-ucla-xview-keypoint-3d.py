@@ -21,8 +21,8 @@ model = dict(
     cls_head=dict(in_channels=256))
 
 train_pipeline = [
-    dict(type='FastPreNormalize3D', zaxis=[0, 1], xaxis=[8, 4],
-         center_joint=1),
+    dict(type='FastPreNormalize3D', zaxis=[0, 1], xaxis=[8, 4]),
+    dict(type='CenterOnJoint', joint=1),  # as the small configs
     dict(type='RandomRot', theta=0.3),
     dict(type='RandomScale', scale=0.1),
     dict(type='SkeletonFeat', layout='nw-ucla', feats=['j']),
