@@ -10,6 +10,15 @@ memory of the head.
     python tools/benchmark.py                     # NTU-60 ST-GCN++, batch 16, CPU
     python tools/benchmark.py --device cuda --batch-size 64
     python tools/benchmark.py --quick             # seconds; what the tests run
+    python tools/benchmark.py --device cuda --batch-size 64 --sync-debug [--amp]
+
+``--amp`` runs the steps as mmengine's ``AmpOptimWrapper`` does on a GPU
+(float16 autocast, dynamic loss scale on CUDA). ``--sync-debug``
+(CUDA) runs the ACLNet steps under ``torch.cuda.set_sync_debug_mode('error')``:
+a host-device synchronisation in forward, loss, backward or the optimiser
+step raises instead of being timed. The loss scaler's own check for
+infinite gradients (a synchronisation inside torch's ``GradScaler.step``) is
+outside the guard. Whether the stock head's step synchronises is reported.
 
 Pipeline mode: the data pipeline of a config instead of the training step.
 For its train and test pipelines, the time per sample of every transform and
@@ -24,6 +33,8 @@ their place (``FastPreNormalize3D`` -> ``PreNormalize3D``,
         [--clip-shape 2 300 25 3] [--samples 200]
 """
 import argparse
+import contextlib
+import copy
 import json
 import platform
 import statistics
@@ -58,6 +69,10 @@ def parse_args(argv=None):
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--family-classes', type=int, nargs='+',
                         default=[60, 120, 400, 1000])
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision, as mmengine\'s AmpOptimWrapper')
+    parser.add_argument('--sync-debug', action='store_true',
+                        help="CUDA: ACLNet steps under sync debug mode 'error'")
     parser.add_argument('--quick', action='store_true',
                         help='tiny sizes, a few repeats (for tests)')
     parser.add_argument('--out', help='write the results as JSON here')
@@ -72,6 +87,8 @@ def parse_args(argv=None):
     parser.add_argument('--samples', type=int, default=200,
                         help='pipeline mode: clips timed per pipeline')
     args = parser.parse_args(argv)
+    if args.sync_debug and not args.device.startswith('cuda'):
+        parser.error('--sync-debug needs a CUDA --device')
     if args.quick and args.pipeline:
         args.samples = min(args.samples, 6)
         args.clip_shape = [2, 40, 25, 3]
@@ -134,19 +151,69 @@ def make_batch(args, device):
     return inputs, data
 
 
-def train_step(model, optimizer, inputs, data):
-    optimizer.zero_grad(set_to_none=True)
-    losses = model(inputs, data, mode='loss')
-    loss = sum(v for k, v in losses.items() if 'loss' in k)
-    loss.backward()
-    optimizer.step()
+class StepRunner:
+    """One training step (forward, loss, backward, SGD step) of a model, in
+    full or mixed precision, optionally under sync debug mode 'error'."""
+
+    def __init__(self, model, device, amp=False, sync_debug=False):
+        self.model = model
+        self.device = device
+        self.optimizer = torch.optim.SGD(model.parameters(), lr=0.01,
+                                         momentum=0.9, nesterov=True)
+        self.amp = amp
+        # float16 on CPU too: the stock head's top-k accuracy goes through
+        # numpy, which has no bfloat16
+        self.dtype = torch.float16
+        # the dynamic loss scale of AmpOptimWrapper (float16 only)
+        self.scaler = (torch.amp.GradScaler('cuda')
+                       if amp and device.type == 'cuda' else None)
+        self.sync_debug = sync_debug
+
+    @contextlib.contextmanager
+    def _guard(self):
+        if not self.sync_debug:
+            yield
+            return
+        previous = torch.cuda.get_sync_debug_mode()
+        torch.cuda.set_sync_debug_mode('error')
+        try:
+            yield
+        finally:
+            torch.cuda.set_sync_debug_mode(previous)
+
+    def __call__(self, inputs, data):
+        with self._guard():
+            self.optimizer.zero_grad(set_to_none=True)
+            with torch.autocast(self.device.type, dtype=self.dtype,
+                                enabled=self.amp):
+                losses = self.model(inputs, data, mode='loss')
+            loss = sum(v for k, v in losses.items() if 'loss' in k)
+            if self.scaler is None:
+                loss.backward()
+                self.optimizer.step()
+                return
+            self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)  # syncs: torch's inf check
+        self.scaler.update()
 
 
-def time_steps(models, args, device):
+def step_syncs(model, args, device):
+    """None if a CUDA training step of ``model`` makes no host-device
+    synchronisation, else the first line of the error that one raised."""
+    runner = StepRunner(copy.deepcopy(model), device, amp=args.amp,
+                        sync_debug=True)
+    try:
+        runner(*make_batch(args, device))
+    except RuntimeError as error:
+        return str(error).splitlines()[0]
+    return None
+
+
+def time_steps(models, args, device, guarded=()):
     inputs, data = make_batch(args, device)
-    optimizers = {
-        name: torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9,
-                              nesterov=True)
+    runners = {
+        name: StepRunner(model, device, amp=args.amp,
+                         sync_debug=name in guarded)
         for name, model in models.items()
     }
     times = {name: [] for name in models}
@@ -156,10 +223,9 @@ def time_steps(models, args, device):
         # first (or last) in a round
         shift = repeat % len(names)
         for name in names[shift:] + names[:shift]:
-            model = models[name]
             synchronize(device)
             start = time.perf_counter()
-            train_step(model, optimizers[name], inputs, data)
+            runners[name](inputs, data)
             synchronize(device)
             if repeat >= args.warmup:
                 times[name].append(time.perf_counter() - start)
@@ -192,7 +258,9 @@ def time_head_steps(models, args, device):
             x = feats.clone().requires_grad_()
             synchronize(device)
             start = time.perf_counter()
-            losses = head.loss(x, data)
+            with torch.autocast(device.type, enabled=args.amp,
+                                dtype=torch.float16):
+                losses = head.loss(x, data)
             sum(v for k, v in losses.items() if 'loss' in k).backward()
             synchronize(device)
             if repeat >= 5 * args.warmup:
@@ -207,21 +275,21 @@ def peak_step_memory(model, args, device):
     tool; None where it is missing).
     """
     inputs, data = make_batch(args, device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    train_step(model, optimizer, inputs, data)  # optimizer state exists
+    step = StepRunner(model, device, amp=args.amp)
+    step(inputs, data)  # optimizer state exists
     if device.type == 'cuda':
         synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
-        train_step(model, optimizer, inputs, data)
+        step(inputs, data)
         return torch.cuda.max_memory_allocated(device)
     try:
         from torch.distributed._tools.mem_tracker import MemTracker
     except ImportError:
         return None
     tracker = MemTracker()
-    tracker.track_external(model, optimizer)
+    tracker.track_external(model, step.optimizer)
     with tracker:
-        train_step(model, optimizer, inputs, data)
+        step(inputs, data)
     return tracker.get_tracker_snapshot('peak')[device]['Total']
 
 
@@ -258,7 +326,13 @@ def run(args):
     register_all_modules(init_default_scope=True)
     device = torch.device(args.device)
     models = build_models(args, device)
-    steps, paired = time_steps(models, args, device)
+    syncs, guarded = {}, ()
+    if args.sync_debug:
+        # a head whose step synchronises is reported and timed unguarded
+        syncs = {name: step_syncs(model, args, device)
+                 for name, model in models.items()}
+        guarded = [name for name, sync in syncs.items() if sync is None]
+    steps, paired = time_steps(models, args, device, guarded)
     heads = time_head_steps(models, args, device)
     stock = steps['stock GCNHead']
     result = dict(
@@ -269,7 +343,11 @@ def run(args):
         setup=dict(batch_size=args.batch_size, num_classes=args.num_classes,
                    clip_len=args.clip_len, base_channels=args.base_channels,
                    queue_size=args.queue_size, repeats=args.repeats,
-                   warmup=args.warmup),
+                   warmup=args.warmup, amp=args.amp,
+                   sync_debug=args.sync_debug),
+        # per head: None, or how its step synchronised (--sync-debug)
+        step_syncs=syncs,
+        sync_debug_guarded=list(guarded),
         step_seconds=steps,
         step_ratio={name: t / stock for name, t in steps.items()},
         paired_step_ratio=paired,
@@ -296,7 +374,14 @@ def print_table(result):
     print(f'ST-GCN++ (base {setup["base_channels"]}), batch '
           f'{setup["batch_size"]}, {setup["clip_len"]} frames, '
           f'{setup["num_classes"]} classes; median of {setup["repeats"]} '
-          f'interleaved steps after {setup["warmup"]} warm-up\n')
+          f'interleaved steps after {setup["warmup"]} warm-up'
+          + ('; mixed precision' if setup['amp'] else ''))
+    for name in result['sync_debug_guarded']:
+        print(f'{name}: every timed step under sync debug mode "error"')
+    for name, sync in result['step_syncs'].items():
+        if sync:
+            print(f'{name}: its step synchronises ({sync}); timed unguarded')
+    print()
     print('| head | step (ms) | step ratio | paired step ratio | head alone '
           '(ms) | ratio from head cost | head buffers (KiB) | head params '
           '| peak step memory (MiB) |')

@@ -108,3 +108,41 @@ def test_whole_recognizer_step_makes_no_host_sync(monkeypatch):
     sum(v for k, v in losses.items() if 'loss' in k).backward()
     monkeypatch.undo()
     assert torch.isfinite(losses['loss_intra'])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
+@pytest.mark.parametrize('amp', [False, True])
+def test_training_step_on_gpu_under_sync_debug_error(amp):
+    """A whole training step (forward, three losses, backward, SGD step)
+    with families, prototypes and a full queue, under
+    ``torch.cuda.set_sync_debug_mode('error')``: any host-device
+    synchronisation raises. Several steps, so the queue wraps around."""
+    model = build('stgcnpp').cuda()
+    head = model.cls_head
+    head.set_confusion_collection(True)
+    head.family_mask[0, 1] = head.family_mask[1, 0] = 1
+    inputs, data = batch()
+    inputs, data = inputs.cuda(), [d.cuda() for d in data]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode('error')
+    try:
+        for _ in range(4):
+            optimizer.zero_grad(set_to_none=True)
+            with torch.autocast('cuda', dtype=torch.float16, enabled=amp):
+                losses = model(inputs, data, mode='loss')
+            sum(v for k, v in losses.items() if 'loss' in k).backward()
+            optimizer.step()
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+    assert head.prototype_seen[:3].all()  # labels 0-2 were seen
+    assert (head.queue_labels >= 0).all()  # the queue is full
+    assert torch.isfinite(losses['loss_intra']) and torch.isfinite(
+        losses['loss_inter'])
+    # the check is live: a synchronising op does raise under the mode
+    torch.cuda.set_sync_debug_mode('error')
+    try:
+        with pytest.raises(RuntimeError):
+            head.confusion.sum().item()
+    finally:
+        torch.cuda.set_sync_debug_mode(0)

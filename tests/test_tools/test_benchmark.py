@@ -32,6 +32,41 @@ def test_quick_benchmark(tmp_path, capsys):
     assert '| ACL + queue |' in printed and 'family update' in printed
 
 
+def test_quick_benchmark_mixed_precision(capsys):
+    """--amp: the forward runs under float16 autocast, backward and the
+    optimiser step outside it."""
+    import torch
+    tool = load_tool()
+    result = tool.main(['--quick', '--amp'])
+    assert result['setup']['amp'] is True
+    assert all(t > 0 for t in result['step_seconds'].values())
+    assert 'mixed precision' in capsys.readouterr().out
+
+    class Model(torch.nn.Linear):
+        dtypes = []
+
+        def forward(self, inputs, data, mode):
+            out = super().forward(inputs)
+            self.dtypes.append((out.dtype, torch.is_autocast_enabled('cpu')))
+            return dict(loss=out.float().sum())
+
+    for amp, dtype in ((True, torch.float16), (False, torch.float32)):
+        model = Model(2, 2)
+        runner = tool.StepRunner(model, torch.device('cpu'), amp=amp)
+        before = model.weight.detach().clone()
+        runner(torch.ones(3, 2), None)
+        assert model.dtypes[-1] == (dtype, amp)
+        assert model.weight.dtype == torch.float32  # master weights
+        assert not torch.equal(model.weight, before)  # a step was taken
+        assert runner.scaler is None  # CPU: no loss scale
+
+
+def test_sync_debug_needs_cuda():
+    import pytest
+    with pytest.raises(SystemExit):
+        load_tool().parse_args(['--sync-debug'])
+
+
 def test_stock_equivalents_give_the_same_arrays():
     """The --pipeline comparison times stock transforms that compute what
     ours do: FastPreNormalize3D(center_joint) against PreNormalize3D +
