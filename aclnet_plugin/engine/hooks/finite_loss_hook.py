@@ -46,6 +46,8 @@ class FiniteLossHook(Hook):
         for name, value in outputs.items():
             if 'loss' not in name:
                 continue
+            if hasattr(value, 'detach'):  # mmengine's log_vars keep the graph
+                value = value.detach()
             value = float(value)
             if not math.isfinite(value):
                 bad[name] = value

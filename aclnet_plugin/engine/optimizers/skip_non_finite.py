@@ -37,7 +37,7 @@ class SkipNonFiniteOptimWrapper(OptimWrapper):
             self.num_skipped += 1
             self.zero_grad(**(zero_kwargs or {}))
             print_log(
-                f'SkipNonFiniteOptimWrapper: loss {float(loss)} is not '
+                f'SkipNonFiniteOptimWrapper: loss {float(loss.detach())} is not '
                 f'finite; batch skipped ({self.num_skipped} so far)',
                 logger='current', level=30)
             return
