@@ -82,7 +82,7 @@ def test_initialisation():
     backbone = CTRGCN(graph_cfg=NTU, base_channels=16)
     backbone.init_weights()
     unit = backbone.gcn[0].gcn
-    assert float(unit.alpha) == 0
+    assert float(unit.alpha.detach()) == 0
     A = torch.tensor(backbone.graph.A, dtype=torch.float32)
     assert torch.equal(unit.PA.detach(), A)
     assert torch.all(unit.bn.weight == 1e-6)
