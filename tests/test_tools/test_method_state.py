@@ -100,3 +100,97 @@ def test_main_writes_the_table(tmp_path, capsys):
     text = out.read_text()
     assert text.strip() == capsys.readouterr().out.strip()
     assert '| aclnet | 3 | 0.000 | 0.200 | none | - | - | - |' in text
+
+
+def write_record(run, top1):
+    run.mkdir(parents=True, exist_ok=True)
+    (run / 'record.json').write_text(json.dumps(dict(top1=top1)))
+
+
+def write_families(run, states):
+    """``states``: {epoch: {class: (members, temperature)}} of three
+    classes, as the hook saves them."""
+    (run / 'motion_families').mkdir()
+    for epoch, families in states.items():
+        classes = [dict(index=i, members=families.get(i, ([], 0.5))[0],
+                        temperature=families.get(i, ([], 0.5))[1])
+                   for i in range(3)]
+        sizes = [len(c['members']) for c in classes]
+        (run / 'motion_families' / f'epoch_{epoch}.json').write_text(
+            json.dumps(dict(
+                epoch=epoch, classes=classes,
+                classes_per_temperature={},
+                statistics=dict(mean_family_size=sum(sizes) / 3,
+                                max_family_size=max(sizes)))))
+
+
+def test_stability_churn_temperatures_and_switch_on(tmp_path):
+    tool = load_tool()
+    runs = {}
+    for seed, (acc, base, states) in {
+            # recomputes: +(0,2) of 3 members, then -(0,1) of 2 members:
+            # churn 1/3 and 1/2; class 1 and then class 2 change band
+            0: (0.80, 0.78, {1: {0: ([1], 0.5), 1: ([0], 0.5),
+                                 2: ([], 0.1)},
+                             2: {0: ([1, 2], 0.5), 1: ([0], 0.1),
+                                 2: ([], 0.1)},
+                             3: {0: ([2], 0.5), 1: ([0], 0.1),
+                                 2: ([], 0.5)}}),
+            1: (0.70, 0.69, {1: {0: ([1], 0.5)},
+                             2: {0: ([1, 2], 0.5)}}),  # 1 of 2: 1/2
+            2: (0.60, 0.63, {1: {0: ([1], 0.5)},
+                             2: {0: ([2], 0.5)}}),  # 2 of 1: 2
+    }.items():
+        run = write_run(tmp_path, f'aclnet_seed{seed}', [[
+            it(1, 10, 0.0, 0.2), it(2, 20, 0.3, 0.1), it(3, 30, 0.2, 0.1)]])
+        write_families(run, states)
+        write_record(run, acc)
+        write_record(tmp_path / f'baseline_seed{seed}', base)
+    runs = tool.collect(str(tmp_path), ['aclnet'])
+    lines = tool.stability(str(tmp_path), runs, 'baseline').splitlines()
+    cells = [c.strip() for c in lines[2].strip('|').split('|')]
+    assert cells == ['aclnet', '0', '80.00', '+2.00', '3', '0.417', '0.500',
+                     '1.0', '0.67', '0.000, 0.300, 0.200']
+    assert lines[4].split('|')[6].strip() == '2.000'  # seed 2's churn
+    # churn (5/12, 1/2, 2) against the differences (+2, +1, -3), by hand:
+    # sum dx dy = -14/3, sum dx^2 = 1.58796, sum dy^2 = 14
+    assert ('Correlation of churn per recompute with the paired difference '
+            'over 3 runs: -0.99') in lines
+
+
+def write_validation(run, session, points):
+    """Validation top-1 (fractions) at epochs, as a log session saves them."""
+    vis = run / session / 'vis_data'
+    vis.mkdir(parents=True, exist_ok=True)
+    (vis / 'scalars.json').write_text(''.join(
+        json.dumps({'acc/top1': acc, 'acc/top5': 1.0, 'step': epoch}) + '\n'
+        for epoch, acc in points.items()))
+
+
+def test_trajectory_pairs_seeds_by_epoch(tmp_path):
+    tool = load_tool()
+    base = {0: (0.50, 0.80), 1: (0.60, 0.81), 2: (0.70, 0.82)}
+    ours = {0: (0.52, 0.83), 1: (0.59, 0.80), 2: (0.73, 0.85)}
+    for arm, table in (('baseline', base), ('aclnet', ours)):
+        for seed, (val, test) in table.items():
+            run = tmp_path / f'{arm}_seed{seed}'
+            # a first session's value at epoch 10, replaced on resuming
+            write_validation(run, '20260100_000000', {10: 0.0})
+            write_validation(run, '20260101_000000', {10: val})
+            write_record(run, test)
+    write_validation(tmp_path / 'aclnet_seed7', 's', {10: 0.9})  # unpaired
+    lines = tool.trajectory(str(tmp_path), None, 'baseline').splitlines()
+    rows = [[c.strip() for c in line.strip('|').split('|')]
+            for line in lines[2:]]
+    # epoch 10: differences +2, -1, +3; mean 4/3, sd sqrt(13/3), s.e. 1.20;
+    # against the test differences +3, -1, +3: r = 84 / sqrt(78 * 96)
+    assert rows[0] == ['aclnet', '10', '3', '61.33 ± 10.69',
+                       '60.00 ± 10.00', '+1.33 (1.20)', '+2.0, -1.0, +3.0',
+                       '+0.97']
+    assert rows[1] == ['aclnet', 'test', '3', '82.67 ± 2.52', '81.00 ± 1.00',
+                       '+1.67 (1.33)', '+3.0, -1.0, +3.0', '-']
+    assert len(rows) == 2
+    with pytest.raises(ValueError, match="baseline arm 'base'"):
+        tool.trajectory(str(tmp_path), None, 'base')
+    with pytest.raises(ValueError, match=r"arm\(s\) \['intra'\]"):
+        tool.trajectory(str(tmp_path), ['intra'], 'baseline')

@@ -25,6 +25,16 @@ quantity's correlation with the paired difference over the runs::
 
     python tools/analysis/method_state.py work_dirs/benchmark_accuracy/fpha \\
         --stability --arms aclnet --baseline baseline
+
+``--trajectory`` follows each arm's paired difference from the baseline
+through training: at every validation epoch (the logged single-clip
+``acc/top1``) and at the test, the mean difference over the seeds with its
+standard error, each arm's spread over the seeds against the baseline's,
+and how well the difference at that epoch predicts the final one
+(correlation over the seeds). It tells when a seed's fate is set::
+
+    python tools/analysis/method_state.py work_dirs/benchmark_accuracy/fpha \\
+        --trajectory --arms aclnet aclnet-intra aclnet-inter
 """
 import argparse
 import glob
@@ -53,8 +63,12 @@ def parse_args(argv=None):
     parser.add_argument('--stability', action='store_true',
                         help='per run: family churn, temperature changes, '
                         'the inter loss at its switch-on, against accuracy')
+    parser.add_argument('--trajectory', action='store_true',
+                        help='per arm and validation epoch: the paired '
+                        'difference from the baseline over the seeds')
     parser.add_argument('--baseline', default='baseline',
-                        help='--stability: the arm of the paired baseline')
+                        help='--stability, --trajectory: the arm of the '
+                        'paired baseline')
     return parser.parse_args(argv)
 
 
@@ -287,15 +301,100 @@ def stability(work_dir: str, runs: Dict, baseline: str) -> str:
     return '\n'.join(lines)
 
 
+def validation_top1(run_dir: str) -> Dict[int, float]:
+    """{epoch: validation top-1 (%)} of a run, from its logged scalars; on a
+    resumed run a later session's entry replaces the earlier one."""
+    by_epoch = {}
+    for path in sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
+                                          'scalars.json'))):
+        for row in _read_jsonl(path):
+            if 'acc/top1' in row and 'step' in row:
+                by_epoch[int(row['step'])] = 100 * float(row['acc/top1'])
+    return by_epoch
+
+
+def _mean_se(values: np.ndarray) -> str:
+    if len(values) < 2:
+        return f'{values.mean():+.2f}' if len(values) else '-'
+    se = values.std(ddof=1) / np.sqrt(len(values))
+    return f'{values.mean():+.2f} ({se:.2f})'
+
+
+def trajectory(work_dir: str, arms: Optional[List[str]],
+               baseline: str) -> str:
+    """Markdown: per arm and validation epoch (then the test), the paired
+    difference from the baseline over the seeds both have."""
+    if not osp.isdir(work_dir):
+        raise FileNotFoundError(f'{work_dir}: no such folder')
+    runs = defaultdict(dict)  # arm -> seed -> {epoch or 'test': top-1}
+    for path in sorted(glob.glob(osp.join(work_dir, '*'))):
+        match = RUN_DIR.match(osp.basename(path))
+        if not match or not osp.isdir(path):
+            continue
+        points = validation_top1(path)
+        test = top1(path)
+        if test is not None:
+            points['test'] = test
+        if points:
+            runs[match['arm']][int(match['seed'])] = points
+    if baseline not in runs:
+        raise ValueError(f'{work_dir}: no runs of the baseline arm '
+                         f'{baseline!r}')
+    names = arms or sorted(arm for arm in runs if arm != baseline)
+    missing = [arm for arm in names if arm not in runs]
+    if missing:
+        raise ValueError(f'{work_dir}: no runs of arm(s) {missing}')
+    head = ['arm', 'epoch', 'seeds', 'top-1 (%), mean ± sd',
+            f'{baseline} (%), mean ± sd', 'paired difference (s.e.)',
+            'per seed', 'correlation with the test difference']
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '| ' + ' | '.join(['---'] * len(head)) + ' |']
+    for arm in names:
+        seeds = sorted(set(runs[arm]) & set(runs[baseline]))
+        epochs = sorted({e for s in seeds for e in runs[arm][s]
+                         if e != 'test'}) + ['test']
+        final = {s: runs[arm][s]['test'] - runs[baseline][s]['test']
+                 for s in seeds
+                 if 'test' in runs[arm][s] and 'test' in runs[baseline][s]}
+        for epoch in epochs:
+            both = [s for s in seeds
+                    if epoch in runs[arm][s] and epoch in runs[baseline][s]]
+            if not both:
+                continue
+            ours = np.array([runs[arm][s][epoch] for s in both])
+            base = np.array([runs[baseline][s][epoch] for s in both])
+            diff = ours - base
+            with_final = [(d, final[s]) for d, s in zip(diff, both)
+                          if s in final]
+            corr = '-'
+            if epoch != 'test' and len(with_final) > 2:
+                x, y = np.array(with_final).T
+                if x.std() and y.std():
+                    corr = f'{np.corrcoef(x, y)[0, 1]:+.2f}'
+            sd = (lambda v: f'{v.mean():.2f} ± {v.std(ddof=1):.2f}'
+                  if len(v) > 1 else f'{v.mean():.2f}')
+            lines.append('| ' + ' | '.join([
+                arm, str(epoch), str(len(both)), sd(ours), sd(base),
+                _mean_se(diff), ', '.join(f'{d:+.1f}' for d in diff), corr
+            ]) + ' |')
+    return '\n'.join(lines)
+
+
+def _emit(text: str, out: Optional[str]):
+    print(text)
+    if out:
+        with open(out, 'w') as f:
+            f.write(text + '\n')
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.trajectory:
+        _emit(trajectory(args.work_dir, args.arms, args.baseline), args.out)
+        return
     runs = collect(args.work_dir, args.arms)
     if args.stability:
-        text = stability(args.work_dir, runs, args.baseline)
-        print(text)
-        if args.out:
-            with open(args.out, 'w') as f:
-                f.write(text + '\n')
+        _emit(stability(args.work_dir, runs, args.baseline), args.out)
         return
     if not runs:
         sys.exit(f'{args.work_dir}: no run folders <arm>_seed<n> with '
@@ -304,10 +403,7 @@ def main(argv=None):
     text = (f'Weighted losses (mean of the logged iterations of an epoch, '
             f'range over seeds) and Motion Families, from {args.work_dir}\n\n'
             + table(runs, epochs))
-    print(text)
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write(text + '\n')
+    _emit(text, args.out)
 
 
 if __name__ == '__main__':
