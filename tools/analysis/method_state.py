@@ -86,6 +86,13 @@ def _read_jsonl(path: str) -> List[Dict]:
     return rows
 
 
+def _scalar_rows(run_dir: str):
+    """The logged scalars of a run, session by session in time order."""
+    for path in sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
+                                          'scalars.json'))):
+        yield from _read_jsonl(path)
+
+
 def epoch_losses(run_dir: str) -> Dict[int, Dict[str, float]]:
     """{epoch: {loss name: mean over the logged iterations}} of a run.
 
@@ -94,12 +101,10 @@ def epoch_losses(run_dir: str) -> Dict[int, Dict[str, float]]:
     earlier one.
     """
     by_step = {}
-    for path in sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
-                                          'scalars.json'))):
-        for row in _read_jsonl(path):
-            if 'epoch' in row and 'step' in row and any(
-                    name in row for name in LOSSES):
-                by_step[row['step']] = row
+    for row in _scalar_rows(run_dir):
+        if 'epoch' in row and 'step' in row and any(name in row
+                                                    for name in LOSSES):
+            by_step[row['step']] = row
     sums = defaultdict(lambda: defaultdict(list))
     for row in by_step.values():
         for name in LOSSES:
@@ -305,11 +310,9 @@ def validation_top1(run_dir: str) -> Dict[int, float]:
     """{epoch: validation top-1 (%)} of a run, from its logged scalars; on a
     resumed run a later session's entry replaces the earlier one."""
     by_epoch = {}
-    for path in sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
-                                          'scalars.json'))):
-        for row in _read_jsonl(path):
-            if 'acc/top1' in row and 'step' in row:
-                by_epoch[int(row['step'])] = 100 * float(row['acc/top1'])
+    for row in _scalar_rows(run_dir):
+        if 'acc/top1' in row and 'step' in row:
+            by_epoch[int(row['step'])] = 100 * float(row['acc/top1'])
     return by_epoch
 
 
