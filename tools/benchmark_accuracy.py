@@ -135,7 +135,7 @@ def run_one(arm, config, seed, args, threads, overrides=(), metric=None):
                    stderr=subprocess.STDOUT, env=env)
     record = dict(arm=arm, seed=seed, config=config, checkpoint=checkpoint,
                   train_seconds=train_seconds, resumed=resume,
-                  threads=threads,
+                  threads=threads, kernels=kernels(),
                   **score(dump, metric))
     with open(record_file, 'w') as f:
         json.dump(record, f, indent=1)
@@ -216,6 +216,44 @@ def device_name():
     return f'CPU ({platform.machine()}, {os.cpu_count()} cores)'
 
 
+def kernels() -> str:
+    """What decides the floating-point results of a CPU run: torch's version
+    and the instruction set of its kernels. oneDNN convolutions round
+    differently under AVX2 and AVX-512, and a training run amplifies that
+    into a different model, so the same seed reproduces only where this
+    string is the same."""
+    import torch
+    text = f'torch {torch.__version__}'
+    if torch.cuda.is_available():
+        return f'{text}, CUDA {torch.version.cuda}'
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                key, _, value = line.partition(':')
+                if key.strip() == 'model name':
+                    model = value.strip()
+                elif key.strip() == 'flags':
+                    flags = set(value.split())
+                    break
+    except OSError:
+        pass
+    extra = ''.join(f', {flag}' for flag in ('amx_tile', 'avx512_fp16')
+                    if flag in flags)
+    return (f'{text}, {torch.backends.cpu.get_cpu_capability()} kernels'
+            f'{extra}, {model}')
+
+
+def kernels_note(records) -> str:
+    """The runs' kernels (:func:`kernels`), or a warning that they differ:
+    runs made on different machines are not reproducible from each other."""
+    found = sorted({r.get('kernels', 'not recorded') for r in records})
+    if len(found) == 1:
+        return f' Kernels: {found[0]}.'
+    return (' Runs made with different kernels (a seed reproduces only on '
+            'the same): ' + '; '.join(found) + '.')
+
+
 def mean_std(values):
     values = [100 * v for v in values]
     if len(values) == 1:  # no spread to report from one seed
@@ -235,7 +273,8 @@ def retrieval_table(records, args):
     lines = [
         f'Device: {device_name()}; seeds {args.seeds}; '
         f'{first.get("threads", "?")} CPU thread(s) per run; '
-        f'{first["num_samples"]} probe and gallery sequences.', '',
+        f'{first["num_samples"]} probe and gallery sequences.' +
+        kernels_note(records), '',
         '| arm | config | ' + ' | '.join(f'{k} (%)' for k in keys) +
         ' | per seed sequence/rank1 (%) | train time per run (min) |',
         '|' + ' --- |' * (len(keys) + 4)
@@ -282,7 +321,8 @@ def table(records, args):
     lines = [
         f'Device: {device_name()}; seeds {args.seeds}; '
         f'{first.get("threads", "?")} CPU thread(s) per run; '
-        f'test set: {first["num_samples"]} clips.', '',
+        f'test set: {first["num_samples"]} clips.' + kernels_note(records),
+        '',
         '| arm | config | top-1 (%) | mean class (%) | per seed top-1 (%) '
         '| train time per run (min) |', '| --- | --- | --- | --- | --- | --- |'
     ]

@@ -56,6 +56,29 @@ def test_table_pairs_seeds_and_lists_classes():
         in text
     assert '| run | 70.0 | 100.0 | +30.0 |' in text
     assert tool.mean_std([0.9]) == '90.00'  # one seed: no ± 0.00
+    assert 'Kernels: not recorded.' in text  # records of older versions
+
+
+def test_table_warns_when_runs_were_made_with_other_kernels():
+    tool = load_tool()
+    here = tool.kernels()
+    assert here.startswith('torch ')
+    assert 'CUDA' in here or ' kernels' in here
+    records = [
+        dict(arm=arm, seed=0, config=f'{arm}.py', top1=0.5, mean_class=0.5,
+             per_class=[0.5], train_seconds=60, num_samples=2,
+             kernels=kernels)
+        for arm, kernels in (('baseline', here), ('aclnet', here))]
+    args = SimpleNamespace(seeds=[0], class_names=None, work_dir='wd',
+                           arms=['baseline', 'aclnet'])
+    assert f'Kernels: {here}.' in tool.table(records, args)
+    records[1]['kernels'] = 'torch 2.13.0, AVX2 kernels, another CPU'
+    text = tool.table(records, args)
+    note = text.splitlines()[0].split('Runs made with different kernels '
+                                      '(a seed reproduces only on the '
+                                      'same): ')[1]
+    assert sorted(note.rstrip('.').split('; ')) == sorted(
+        [here, 'torch 2.13.0, AVX2 kernels, another CPU'])
 
 
 def test_ann_file_override_reaches_through_repeat_dataset():
