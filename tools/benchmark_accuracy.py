@@ -219,9 +219,9 @@ def device_name():
 def kernels() -> str:
     """What decides the floating-point results of a CPU run: torch's version
     and the instruction set of its kernels. oneDNN convolutions round
-    differently under AVX2 and AVX-512, and a training run amplifies that
-    into a different model, so the same seed reproduces only where this
-    string is the same."""
+    differently under AVX2 and AVX-512, and training can amplify the last
+    bit into a different model, so a seed is only expected to reproduce
+    where this string is the same."""
     import torch
     text = f'torch {torch.__version__}'
     if torch.cuda.is_available():

@@ -316,6 +316,12 @@ def validation_top1(run_dir: str) -> Dict[int, float]:
     return by_epoch
 
 
+def _mean_sd(values: np.ndarray) -> str:
+    if len(values) < 2:
+        return f'{values.mean():.2f}'
+    return f'{values.mean():.2f} ± {values.std(ddof=1):.2f}'
+
+
 def _mean_se(values: np.ndarray) -> str:
     if len(values) < 2:
         return f'{values.mean():+.2f}' if len(values) else '-'
@@ -374,10 +380,9 @@ def trajectory(work_dir: str, arms: Optional[List[str]],
                 x, y = np.array(with_final).T
                 if x.std() and y.std():
                     corr = f'{np.corrcoef(x, y)[0, 1]:+.2f}'
-            sd = (lambda v: f'{v.mean():.2f} ± {v.std(ddof=1):.2f}'
-                  if len(v) > 1 else f'{v.mean():.2f}')
             lines.append('| ' + ' | '.join([
-                arm, str(epoch), str(len(both)), sd(ours), sd(base),
+                arm, str(epoch), str(len(both)), _mean_sd(ours),
+                _mean_sd(base),
                 _mean_se(diff), ', '.join(f'{d:+.1f}' for d in diff), corr
             ]) + ' |')
     return '\n'.join(lines)
