@@ -135,24 +135,29 @@ def family_states(run_dir: str) -> Dict[int, Dict]:
     return states
 
 
+def run_folders(work_dir: str):
+    """``(arm, seed, path)`` of each ``<arm>_seed<n>`` folder, by name."""
+    if not osp.isdir(work_dir):
+        raise FileNotFoundError(f'{work_dir}: no such folder')
+    for path in sorted(glob.glob(osp.join(work_dir, '*'))):
+        match = RUN_DIR.match(osp.basename(path))
+        if match and osp.isdir(path):
+            yield match['arm'], int(match['seed']), path
+
+
 def collect(work_dir: str, arms: Optional[List[str]] = None) -> Dict:
     """{arm: {seed: (epoch losses, family states)}} of the ACLNet runs.
 
     Arms come in the order of ``arms`` when given, else by folder name.
     """
-    if not osp.isdir(work_dir):
-        raise FileNotFoundError(f'{work_dir}: no such folder')
     runs = defaultdict(dict)
-    for path in sorted(glob.glob(osp.join(work_dir, '*'))):
-        match = RUN_DIR.match(osp.basename(path))
-        if not match or not osp.isdir(path):
-            continue
-        if arms and match['arm'] not in arms:
+    for arm, seed, path in run_folders(work_dir):
+        if arms and arm not in arms:
             continue
         losses = epoch_losses(path)
         if not losses:
             continue  # a baseline, or a run that logged nothing yet
-        runs[match['arm']][int(match['seed'])] = (losses, family_states(path))
+        runs[arm][seed] = (losses, family_states(path))
     if arms:
         missing = sorted(set(arms) - set(runs))
         if missing:
@@ -333,19 +338,14 @@ def trajectory(work_dir: str, arms: Optional[List[str]],
                baseline: str) -> str:
     """Markdown: per arm and validation epoch (then the test), the paired
     difference from the baseline over the seeds both have."""
-    if not osp.isdir(work_dir):
-        raise FileNotFoundError(f'{work_dir}: no such folder')
     runs = defaultdict(dict)  # arm -> seed -> {epoch or 'test': top-1}
-    for path in sorted(glob.glob(osp.join(work_dir, '*'))):
-        match = RUN_DIR.match(osp.basename(path))
-        if not match or not osp.isdir(path):
-            continue
+    for arm, seed, path in run_folders(work_dir):
         points = validation_top1(path)
         test = top1(path)
         if test is not None:
             points['test'] = test
         if points:
-            runs[match['arm']][int(match['seed'])] = points
+            runs[arm][seed] = points
     if baseline not in runs:
         raise ValueError(f'{work_dir}: no runs of the baseline arm '
                          f'{baseline!r}')
