@@ -44,10 +44,11 @@ CASIA_B_REID = {
 
 # Similarity of an excluded gallery item: below every cosine similarity.
 _EXCLUDED = -2.0
-# Bytes of working memory of one similarity, for the automatic chunk size.
-_BYTES_PER_SIMILARITY = 16
-# A chunk's working memory. On a 2-core CPU 10k x 10k took 1.0-1.2 s with
-# 24 MB as with 256 MB (the run-to-run spread), at a fifth of the peak memory.
+# Bytes of working memory of one similarity, for the automatic chunk size:
+# the similarity, _count_at_least's buffers and histogram, the group mask.
+_BYTES_PER_SIMILARITY = 32
+# A chunk's working memory. On a 2-core CPU 10k x 10k took 0.76-0.87 s
+# (medians) with 12, 24, 48 and 96 MB alike, within the run-to-run spread.
 _CHUNK_BYTES = 24 * 2**20
 
 
@@ -76,9 +77,8 @@ def retrieval_scores(probe: Tensor,
             Defaults to (1, 5).
         chunk_size (int, optional): Probes compared at once. Defaults to
             None: as many as keep the working memory (a (chunk, G)
-            similarity matrix and its counting, about 9 bytes per
-            similarity) within about 24 MB. Data where most similarities
-            tie exactly needs up to about 3 times more.
+            similarity matrix and its counting, about 32 bytes per
+            similarity) within about 24 MB.
         probe_groups (Tensor, optional): (P,) integer groups of the probes
             (e.g. view angles). Gallery items of the probe's group are left
             out of its ranking (CASIA-B's "excluding identical views").
@@ -127,9 +127,7 @@ def retrieval_scores(probe: Tensor,
     order, first, num_true = _true_matches(probe_ids, gallery_ids)
     max_true = int(num_true.max()) if num_probes else 0
     if chunk_size is None:
-        per_probe = (_BYTES_PER_SIMILARITY * num_gallery +
-                     24 * _histogram_width(num_gallery, max_true) +
-                     64 * max_true)
+        per_probe = _BYTES_PER_SIMILARITY * num_gallery + 64 * max_true + 1
         chunk_size = max(1, _CHUNK_BYTES // per_probe)
     chunk_size = max(1, min(chunk_size, num_probes))
 
@@ -141,8 +139,9 @@ def retrieval_scores(probe: Tensor,
     slots = torch.arange(max_true, device=device)
     if max_true:  # working memory, reused by every chunk
         sims_buffer = torch.empty(chunk_size, num_gallery, device=device)
-        bins_buffer = torch.empty_like(sims_buffer, dtype=torch.int32)
-        mask_buffer = torch.empty_like(sims_buffer, dtype=torch.bool)
+        count_buffers = _count_buffers(chunk_size, num_gallery, device)
+        if probe_groups is not None:
+            mask_buffer = torch.empty_like(sims_buffer, dtype=torch.bool)
     for start in range(0, num_probes if max_true else 0, chunk_size):
         rows = slice(start, start + chunk_size)
         size = len(probe[rows])
@@ -162,8 +161,7 @@ def retrieval_scores(probe: Tensor,
         true_sims, sorted_slots = true_sims.sort(dim=1, descending=True)
         columns = columns.gather(1, sorted_slots)
         is_true = is_true.gather(1, sorted_slots)
-        at_least = _count_at_least(sims, columns, is_true,
-                                   bins_buffer[:size], mask_buffer[:size])
+        at_least = _count_at_least(sims, columns, is_true, count_buffers)
         # W(s_k): the items >= s_k less the true matches >= s_k; the true
         # matches after slot k that tie with it are among the latter.
         ascending = true_sims.flip(1).contiguous()
@@ -216,141 +214,93 @@ def _true_matches(probe_ids: Tensor,
     return order, starts[index], torch.where(found, counts[index], 0)
 
 
-def _histogram_width(num_columns: int, num_thresholds: int) -> int:
-    """Bins per row of _count_at_least, 2^k + 4: about one per 4 entries,
-    and 16 per threshold (the entries sharing a threshold's bin are the
-    ones compared one by one)."""
-    wanted = max(num_columns // 4, 16 * num_thresholds, 64)
-    return 4 + 2**min(wanted.bit_length() - 1, 13)
+def _histogram_width(num_columns: int) -> int:
+    """Bins per row of _count_at_least, 2^k + 4: about half as many as
+    columns (at least 68, at most 2^16 + 4)."""
+    return 4 + 2**min(max(num_columns.bit_length() - 2, 6), 16)
+
+
+def _count_buffers(rows: int, num_columns: int, device) -> Tuple[Tensor, ...]:
+    """Working memory of _count_at_least for up to ``rows`` rows."""
+    width = _histogram_width(num_columns)
+    keys = torch.empty(rows, num_columns, device=device)
+    split = torch.empty_like(keys)
+    bins = torch.empty_like(keys, dtype=torch.long)
+    ones = torch.ones_like(keys, dtype=torch.int32)
+    histogram = torch.empty(rows, 2 * width, dtype=torch.int32, device=device)
+    return keys, split, bins, ones, histogram
 
 
 def _count_at_least(sims: Tensor,
                     columns: Tensor,
                     selected: Tensor,
-                    bins: Optional[Tensor] = None,
-                    flagged: Optional[Tensor] = None) -> Tensor:
+                    buffers: Optional[Tuple[Tensor, ...]] = None) -> Tensor:
     """Entries of each row of ``sims`` that are ``>= sims[i, columns[i, k]]``.
 
-    Exact, without sorting the rows. Each entry goes to a bin of its row's
-    histogram by a monotone map, so an entry in a bin above a threshold's
-    bin is greater than the threshold and one in a bin below is smaller.
-    The entries in the bins of the row's thresholds ("flagged", a few per
-    bin) are compared exactly with the thresholds, by binary search.
+    Exact, without sorting the rows. A monotone map puts each entry in a
+    bin of its row's histogram, so an entry in a bin above a threshold's
+    bin is greater than the threshold, one in a bin below is smaller. The
+    bins holding a threshold are split exactly at their lowest threshold
+    (entries below it, entries at or above it), so the count of that
+    threshold is read from the cumulative histogram. A threshold above
+    the lowest one of its bin (rare: two thresholds within a bin's width)
+    is counted by comparing it with its whole row.
 
     Args:
         sims (Tensor): (c, G) float32 similarities in [-2, 2].
         columns (Tensor): (c, n) int64 columns of the thresholds.
         selected (Tensor): (c, n) bool, the thresholds to count for.
-        bins (Tensor, optional): (c, G) int32 working memory. Defaults to
-            None (allocated).
-        flagged (Tensor, optional): (c, G) bool working memory. Defaults to
-            None (allocated).
+        buffers (tuple, optional): Working memory from
+            :func:`_count_buffers` for at least c rows. Defaults to None
+            (allocated).
 
     Returns:
         Tensor: (c, n) int64 counts, 0 where not selected.
     """
     rows, num_columns = sims.shape
-    width = _histogram_width(num_columns, columns.shape[1])
-    block = 2**23 // width  # rows whose bin numbers float32 holds exactly
-    if rows > block:
-        return torch.cat([
-            _count_at_least(
-                sims[i:i + block], columns[i:i + block],
-                selected[i:i + block],
-                None if bins is None else bins[i:i + block],
-                None if flagged is None else flagged[i:i + block])
-            for i in range(0, rows, block)
-        ])
-    device = sims.device
-    if bins is None:
-        bins = torch.empty_like(sims, dtype=torch.int32)
-    if flagged is None:
-        flagged = torch.empty_like(sims, dtype=torch.bool)
-    thresholds = sims.gather(1, columns)
-    # The bins span [lowest threshold, row maximum]: the map is
-    # s * scale + offset with a power of two scale (exact), so the one
-    # rounding is the same on every code path and the map is monotone.
+    if buffers is None:
+        buffers = _count_buffers(rows, num_columns, sims.device)
+    keys, split, bins, ones, histogram = (b[:rows] for b in buffers)
+    width = histogram.shape[1] // 2
+    thresholds = torch.where(selected, sims.gather(1, columns), torch.inf)
+    # The bins span [lowest threshold, row maximum] by s * scale + offset
+    # with a power of two scale (exact), so that the one rounding is the
+    # same on every code path and the map is monotone.
     high = sims.amax(dim=1, keepdim=True)
-    low = torch.where(selected, thresholds, torch.inf).amin(dim=1,
-                                                              keepdim=True)
-    low = torch.minimum(low, high)
-    # high - low <= 2^e, so (high - low) * scale <= 2^(log2(width - 4))
+    low = torch.minimum(thresholds.amin(dim=1, keepdim=True), high)
+    # high - low <= 2^e, so (high - low) * scale <= width - 4
     _, exponent = torch.frexp(high - low)
     exponent = ((width - 4).bit_length() - 1 - exponent).clamp_(
         max=21)  # |s| * scale <= 2^22: offsets well within float32
     scale = ((exponent + 127) << 23).int().view(torch.float32)  # exact 2^.
-    row_start = width * torch.arange(rows, device=device,
-                                     dtype=torch.float32)[:, None]
-    offset = row_start + 2 - low * scale
-    # In [row_start + 1, row_start + width - 1], and row_start for what is
-    # below every threshold.
-    keys = bins.view(torch.float32)  # computed in place, then truncated
-    torch.addcmul(offset, sims, scale, out=keys).clamp_(min=row_start)
+    offset = 2 - low * scale  # thresholds in bins >= 1
+    torch.addcmul(offset, sims, scale, out=keys).clamp_(0, width - 1)
+    keys.trunc_()  # whole numbers, so that adding width below is exact
     bins.copy_(keys)
-    histogram = torch.zeros(rows * width, dtype=torch.int32, device=device)
-    histogram.index_add_(0, bins.view(-1),
-                         histogram.new_ones(1).expand(bins.numel()))
-    threshold_bins = bins.gather(1, columns).long()
-    marked = torch.zeros(rows * width, dtype=torch.bool, device=device)
-    marked[threshold_bins[selected]] = True
-    torch.index_select(marked, 0, bins.view(-1), out=flagged.view(-1))
-    flagged_per_bin = torch.where(marked, histogram, 0).view(rows, width)
-    num_flagged = flagged_per_bin.sum(dim=1, dtype=torch.long)
-
-    # Unflagged entries >= a threshold: those in the bins after its own
-    # (which is flagged): G less the flagged ones, less those in the bins
-    # up to its own.
-    free_before = histogram.masked_fill_(marked, 0).view(rows, width).cumsum(
-        1, dtype=torch.long)
-    counts = num_columns - num_flagged[:, None] - free_before.view(-1)[
-        threshold_bins]
-
-    # Flagged entries >= a threshold, by binary search of each among its
-    # row's thresholds, sorted, on exact integer keys (row, value); in
-    # blocks of rows of at most about an eighth of the entries (all of
-    # them are flagged when all similarities tie).
-    num = columns.shape[1]
-    ascending, order = torch.where(selected, thresholds,
-                                   torch.inf).sort(dim=1)
-    row_keys = torch.arange(rows, device=device)[:, None] << 32
-    threshold_keys = (row_keys + _ordered_int(ascending)).view(-1)
-    tally = torch.zeros(rows * (num + 1), dtype=torch.long, device=device)
-    for first, last in _blocks(num_flagged, max(sims.numel() // 8,
-                                                num_columns)):
-        flagged_rows, flagged_columns = flagged[first:last].nonzero(
-            as_tuple=True)
-        flagged_rows += first
-        flagged_keys = (flagged_rows << 32) + _ordered_int(
-            sims[flagged_rows, flagged_columns])
-        # thresholds of the row <= the entry: the entry counts for them
-        num_below = torch.searchsorted(threshold_keys, flagged_keys,
-                                       right=True)
-        num_below += flagged_rows  # (row * (num + 1) + thresholds below)
-        tally += torch.bincount(num_below, minlength=len(tally))
-    # at_least[:, q] = entries with more than q thresholds <= them
-    at_least = tally.view(rows, num + 1).flip(1).cumsum(1).flip(1)[:, 1:]
-    counts += torch.empty_like(at_least).scatter_(1, order, at_least)
+    threshold_bins = bins.gather(1, columns)
+    # Each bin's lowest threshold (inf in a bin without one). An entry at or
+    # above the lowest threshold of its bin is counted in column
+    # bin + width of the histogram (the bin's upper half), others in bin.
+    lowest = torch.full((rows, width), torch.inf, device=sims.device)
+    lowest.scatter_reduce_(1, threshold_bins, thresholds, 'amin')
+    torch.gather(lowest, 1, bins, out=split)
+    torch.ge(sims, split, out=split)
+    bins.copy_(torch.add(keys, split, alpha=width, out=keys))
+    histogram.zero_().scatter_add_(1, bins, ones)
+    lower, upper = histogram[:, :width], histogram[:, width:]
+    # entries >= a bin's lowest threshold: those in the bins above it and
+    # those in its upper half
+    in_or_below = lower.add_(upper).cumsum_(1)
+    counts = num_columns - (in_or_below.gather(1, threshold_bins) -
+                            upper.gather(1, threshold_bins)).long()
+    above_lowest = selected & (thresholds > lowest.gather(1, threshold_bins))
+    if above_lowest.any():
+        row, slot = above_lowest.nonzero(as_tuple=True)
+        for first in range(0, len(row), rows):  # a chunk's memory at most
+            part = slice(first, first + rows)
+            counts[row[part], slot[part]] = (sims[row[part]] >= thresholds[
+                row[part], slot[part], None]).sum(dim=1)
     return counts.masked_fill_(~selected, 0)
-
-
-def _blocks(sizes: Tensor, limit: int) -> List[Tuple[int, int]]:
-    """Runs of consecutive rows of about ``limit`` entries in all (a row
-    larger than that alone), covering the rows that have entries."""
-    ends = torch.cumsum(sizes, 0)
-    total = int(ends[-1]) if len(ends) else 0
-    if total <= limit:
-        return [(0, len(sizes))] if total else []
-    cuts = torch.searchsorted(
-        ends, torch.arange(limit, total, limit, device=sizes.device),
-        right=True).tolist()
-    bounds = sorted(set([0] + cuts + [len(sizes)]))
-    return list(zip(bounds[:-1], bounds[1:]))
-
-
-def _ordered_int(values: Tensor) -> Tensor:
-    """int64 keys of float32 values, in their order (-0.0 and 0.0 equal)."""
-    bits = values.contiguous().view(torch.int32).long()
-    return torch.where(bits < 0, -(bits & 0x7FFFFFFF), bits)
 
 
 def mean_by_group(

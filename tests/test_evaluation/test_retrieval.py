@@ -238,9 +238,8 @@ def test_chunking_gives_identical_results():
         assert out['mAP'] == whole['mAP'] and out['rank5'] == whole['rank5']
 
 
-def test_many_probes_split_into_exact_blocks():
-    # 130k probes against 8 items: more rows than the float32 bin numbers
-    # of one histogram hold (2^23 / 68), so the counting runs in blocks
+def test_many_probes_against_a_small_gallery():
+    # 130k probes against 8 items, exact ties everywhere: many chunks
     generator = torch.Generator().manual_seed(1)
     probe = exact_vectors(130_000, 8, generator)
     gallery = exact_vectors(8, 8, generator)
@@ -278,6 +277,24 @@ def test_count_at_least_on_near_ties():
     thresholds = sims.gather(1, columns)
     expected = (sims[:, None, :] >= thresholds[:, :, None]).sum(-1)
     expected[~selected] = 0
+    assert torch.equal(_count_at_least(sims, columns, selected), expected)
+
+
+def test_count_at_least_entry_just_below_a_bin_edge():
+    # 300 columns: 132 bins; thresholds 0 and row maximum 1 give the map
+    # 64 s + 2. The entry e = 11/64 - 2^-24 lies in the bin of a = 10/64
+    # (key 13 - 2^-18), above a, so in that bin's upper half; b = 11/64 is
+    # in the next bin (key 13). 13 - 2^-18 + 132 rounds to 145 in float32:
+    # the key must be a whole number before the half is added, or e lands
+    # in b's upper half and counts as >= b.
+    e = 11 / 64 - 2.0**-24
+    sims = torch.full((1, 300), -0.5)
+    sims[0, :5] = torch.tensor([0.0, 10 / 64, e, 11 / 64, 1.0])
+    assert sims[0, 2] == e and sims[0, 2] < sims[0, 3]
+    columns = torch.tensor([[0, 1, 3]])
+    selected = torch.ones(1, 3, dtype=torch.bool)
+    # >= 0: 0, a, e, b, 1; >= a: a, e, b, 1; >= b: b, 1
+    expected = torch.tensor([[5, 4, 2]])
     assert torch.equal(_count_at_least(sims, columns, selected), expected)
 
 
