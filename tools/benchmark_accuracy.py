@@ -21,8 +21,7 @@ baseline, training time, device) is printed and written to
 Retrieval configs (gait recognition, person re-id: a head with
 ``test_embedding`` and an ``EmbeddingRetrievalMetric`` test evaluator) are
 scored with that metric from the dumped embeddings instead, and the table
-gives rank-1 and mAP at sequence and clip level, paired by seed on the
-sequence-level figures.
+gives rank-1 and mAP at sequence and clip level, each paired by seed.
 """
 import argparse
 import json
@@ -289,7 +288,7 @@ def retrieval_table(records, args):
             f' | {statistics.mean(r["train_seconds"] for r in rs) / 60:.1f} |')
     lines.append('')
     for arm in others:
-        for key in keys[:2]:
+        for key in keys:
             diffs = [100 * (a['retrieval'][key] - b['retrieval'][key])
                      for a, b in zip(by_arm[arm], by_arm[baseline])]
             lines.append(f'Paired {key} difference ({arm} - {baseline}) per '

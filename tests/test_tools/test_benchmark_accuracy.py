@@ -81,6 +81,37 @@ def test_table_warns_when_runs_were_made_with_other_kernels():
         [here, 'torch 2.13.0, AVX2 kernels, another CPU'])
 
 
+def test_retrieval_table_pairs_seeds_at_both_levels():
+    tool = load_tool()
+    keys = ('sequence/rank1', 'sequence/mAP', 'clip/rank1', 'clip/mAP')
+
+    def record(arm, seed, values):
+        return dict(arm=arm, seed=seed, config=f'{arm}.py', train_seconds=60,
+                    num_samples=8, retrieval=dict(zip(keys, values)))
+
+    records = [record('baseline', 0, (.70, .60, .40, .20)),
+               record('baseline', 1, (.74, .62, .30, .22)),
+               record('aclnet', 1, (.80, .61, .35, .20)),
+               record('aclnet', 0, (.72, .66, .38, .25))]
+    args = SimpleNamespace(seeds=[0, 1], work_dir='wd',
+                           arms=['baseline', 'aclnet'])
+    text = tool.retrieval_table(records, args)
+    # sequence/rank1: 70, 74 and 72, 80 (sd 2.83 and 5.66)
+    assert '| baseline | `baseline.py` | 72.00 ± 2.83 | 61.00 ± 1.41 | ' \
+        '35.00 ± 7.07 | 21.00 ± 1.41 | 70.0, 74.0 | 1.0 |' in text
+    assert '| aclnet | `aclnet.py` | 76.00 ± 5.66 |' in text
+    # seed 0, seed 1: +2, +6; +6, -1; -2, +5; +5, -2
+    for key, diffs, summary in (
+            ('sequence/rank1', '+2.0, +6.0', 'mean +4.00, standard error '
+             '2.00; above the baseline in 2 of 2'),
+            ('sequence/mAP', '+6.0, -1.0', 'mean +2.50, standard error '
+             '3.50; above the baseline in 1 of 2'),
+            ('clip/rank1', '-2.0, +5.0', 'mean +1.50'),
+            ('clip/mAP', '+5.0, -2.0', 'mean +1.50')):
+        assert (f'Paired {key} difference (aclnet - baseline) per seed: '
+                f'{diffs} ({summary}') in text
+
+
 def test_ann_file_override_reaches_through_repeat_dataset():
     tool = load_tool()
     folder = osp.join(REPO, 'configs', 'aclnet', 'nw_ucla')
