@@ -167,6 +167,21 @@ def write_validation(run, session, points):
         for epoch, acc in points.items()))
 
 
+def test_a_retrieval_run_is_scored_by_its_sequence_rank1(tmp_path):
+    tool = load_tool()
+    run = tmp_path / 'aclnet_seed0'
+    run.mkdir()
+    (run / 'record.json').write_text(json.dumps(dict(retrieval={
+        'clip/rank1': 0.4, 'sequence/rank1': 0.75, 'sequence/mAP': 0.7})))
+    vis = run / 's' / 'vis_data'
+    vis.mkdir(parents=True)
+    (vis / 'scalars.json').write_text(json.dumps({
+        'retrieval/clip/rank1': 0.3, 'retrieval/sequence/rank1': 0.625,
+        'step': 16}) + '\n')
+    assert tool.top1(str(run)) == 75.0
+    assert tool.validation_top1(str(run)) == {16: 62.5}
+
+
 def test_trajectory_pairs_seeds_by_epoch(tmp_path):
     tool = load_tool()
     base = {0: (0.50, 0.80), 1: (0.60, 0.81), 2: (0.70, 0.82)}

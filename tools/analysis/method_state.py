@@ -26,6 +26,9 @@ quantity's correlation with the paired difference over the runs::
     python tools/analysis/method_state.py work_dirs/benchmark_accuracy/fpha \\
         --stability --arms aclnet --baseline baseline
 
+For a retrieval run (re-id, gait) the sequence-level rank-1 stands in for
+top-1, at the test and in validation.
+
 ``--trajectory`` follows each arm's paired difference from the baseline
 through training: at every validation epoch (the logged single-clip
 ``acc/top1``) and at the test, the mean difference over the seeds with its
@@ -235,12 +238,16 @@ def table(runs: Dict, epochs: List[int]) -> str:
 
 
 def top1(run_dir: str) -> Optional[float]:
-    """The run's test top-1 (%) from benchmark_accuracy's record, or None."""
+    """The run's test top-1 (%) from benchmark_accuracy's record, or None;
+    for a retrieval run, its sequence-level rank-1."""
     path = osp.join(run_dir, 'record.json')
     if not osp.exists(path):
         return None
     with open(path) as f:
-        return 100 * json.load(f)['top1']
+        record = json.load(f)
+    if 'retrieval' in record:
+        return 100 * record['retrieval']['sequence/rank1']
+    return 100 * record['top1']
 
 
 def stability(work_dir: str, runs: Dict, baseline: str) -> str:
@@ -312,12 +319,14 @@ def stability(work_dir: str, runs: Dict, baseline: str) -> str:
 
 
 def validation_top1(run_dir: str) -> Dict[int, float]:
-    """{epoch: validation top-1 (%)} of a run, from its logged scalars; on a
-    resumed run a later session's entry replaces the earlier one."""
+    """{epoch: validation top-1 (%)} of a run, from its logged scalars (a
+    retrieval run's sequence-level rank-1); on a resumed run a later
+    session's entry replaces the earlier one."""
     by_epoch = {}
     for row in _scalar_rows(run_dir):
-        if 'acc/top1' in row and 'step' in row:
-            by_epoch[int(row['step'])] = 100 * float(row['acc/top1'])
+        for key in ('acc/top1', 'retrieval/sequence/rank1'):
+            if key in row and 'step' in row:
+                by_epoch[int(row['step'])] = 100 * float(row[key])
     return by_epoch
 
 
