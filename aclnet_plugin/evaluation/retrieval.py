@@ -127,7 +127,8 @@ def retrieval_scores(probe: Tensor,
     order, first, num_true = _true_matches(probe_ids, gallery_ids)
     max_true = int(num_true.max()) if num_probes else 0
     if chunk_size is None:
-        per_probe = _BYTES_PER_SIMILARITY * num_gallery + 64 * max_true + 1
+        per_probe = max(1, _BYTES_PER_SIMILARITY * num_gallery +
+                        64 * max_true)
         chunk_size = max(1, _CHUNK_BYTES // per_probe)
     chunk_size = max(1, min(chunk_size, num_probes))
 
@@ -215,8 +216,8 @@ def _true_matches(probe_ids: Tensor,
 
 
 def _histogram_width(num_columns: int) -> int:
-    """Bins per row of _count_at_least, 2^k + 4: about half as many as
-    columns (at least 68, at most 2^16 + 4)."""
+    """Bins per row of _count_at_least, 2^k + 4: a quarter to a half as
+    many as columns (at least 68, at most 2^16 + 4)."""
     return 4 + 2**min(max(num_columns.bit_length() - 2, 6), 16)
 
 
