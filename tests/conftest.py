@@ -256,6 +256,17 @@ def tiny_config(dataset, work_dir, max_epochs=2, start_epoch=1, **options):
     return cfg
 
 
+def use_topology_input(cfg, base_channels=8):
+    """Switch a tiny config (25 joints) to the paper's model: ACLNetGCN
+    returning its topology, the head fed by it."""
+    cfg.model.backbone = dict(type='ACLNetGCN', graph_cfg=dict(
+        layout='nturgb+d'), base_channels=base_channels, out_topology=True)
+    cfg.model.cls_head.in_channels = 4 * base_channels
+    cfg.model.cls_head.contrast_input = 'topology'
+    cfg.model.cls_head.num_joints = 25
+    return cfg
+
+
 def config_differences(a, b, path=''):
     """{dotted key: (a's value, b's value)} where two config dicts differ."""
     if isinstance(a, dict) and isinstance(b, dict):

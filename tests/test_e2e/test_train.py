@@ -5,7 +5,10 @@ import os.path as osp
 import torch
 from mmengine.hooks import Hook
 
-from conftest import bin_path, dump_config, run, tiny_config
+import pytest
+
+from conftest import (bin_path, dump_config, run, tiny_config,
+                      use_topology_input)
 
 STATE_KEYS = ('confusion', 'prototypes', 'prototype_seen', 'family_mask',
               'temperatures', 'queue_embeddings', 'queue_labels', 'queue_ptr')
@@ -80,19 +83,25 @@ def _train(cfg, resume=False):
     return runner
 
 
-def test_resume_is_bitwise_identical(tiny_dataset, tmp_path):
+@pytest.mark.parametrize('contrast_input', ['feature', 'topology'])
+def test_resume_is_bitwise_identical(tiny_dataset, tmp_path, contrast_input):
     """Stop after epoch 2, resume: the head state matches the full run."""
     full_dir, part_dir = tmp_path / 'full', tmp_path / 'part'
-    _train(tiny_config(tiny_dataset, full_dir, max_epochs=3, start_epoch=1))
-    cfg = tiny_config(tiny_dataset, part_dir, max_epochs=3, start_epoch=1)
+
+    def config(work_dir):
+        cfg = tiny_config(tiny_dataset, work_dir, max_epochs=3, start_epoch=1)
+        if contrast_input == 'topology':
+            use_topology_input(cfg)
+        return cfg
+
+    _train(config(full_dir))
+    cfg = config(part_dir)
     cfg.train_cfg.max_epochs = 2  # stop early; the schedule stays 3 epochs
     _train(cfg)
     stopped = head_state(part_dir / 'epoch_2.pth')
     for key, value in head_state(full_dir / 'epoch_2.pth').items():
         assert torch.equal(value, stopped[key]), key
-    resumed_run = _train(
-        tiny_config(tiny_dataset, part_dir, max_epochs=3, start_epoch=1),
-        resume=True)
+    resumed_run = _train(config(part_dir), resume=True)
     # it did resume (mmengine trains from scratch when it finds no
     # checkpoint, which would also end identical: training is deterministic)
     assert resumed_run.start_epoch == 2
@@ -104,6 +113,8 @@ def test_resume_is_bitwise_identical(tiny_dataset, tmp_path):
         assert torch.equal(value, resumed['state_dict'][key]), key
     assert full['state_dict']['cls_head.family_mask'].any()
     assert full['state_dict']['cls_head.queue_labels'].min() >= 0
+    if contrast_input == 'topology':  # the topology did move
+        assert full['state_dict']['backbone.gcn.9.gcn.alpha'].item() != 0
 
 
 def test_distributed_two_processes_gloo(tiny_dataset, tmp_path):

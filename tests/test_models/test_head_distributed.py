@@ -147,3 +147,60 @@ def test_a_shorter_last_batch_on_one_rank(tmp_path):
     # convex mix of its real embeddings only (all of unit length)
     assert torch.isfinite(r0['state']['prototypes']).all()
     assert r0['state']['prototype_seen'].tolist() == [1, 1, 1, 1]
+
+
+def topology_worker(rank, port, out_dir):
+    """The topology input: two embeddings per sample cross ranks."""
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=2)
+    torch.set_num_threads(1)
+    import aclnet_plugin  # noqa: F401
+    from aclnet_plugin.models import AffinityContrastHead
+    from mmaction.structures import ActionDataSample
+
+    torch.manual_seed(0)
+    head = AffinityContrastHead(4, IN_CHANNELS, memory_size=6,
+                                contrast_input='topology', num_joints=3)
+    head.init_weights()
+    head.set_confusion_collection(True)
+    torch.manual_seed(100 + rank)
+    x = torch.randn(2, 1, IN_CHANNELS, 3, 5)
+    topology = torch.randn(2, 9, requires_grad=True)
+    labels = [0, 1] if rank == 0 else [0, 2]
+    data = [ActionDataSample().set_gt_label(y) for y in labels]
+    calls = count_collectives()
+    losses = head.loss((x, topology), data)
+    losses['loss_intra'].backward()
+    calls = dict(calls)
+    with torch.no_grad():
+        inter, intra = head.embeddings(None, topology)
+    state = {k: v.clone() for k, v in head.named_buffers()}
+    torch.save(dict(state=state, inter=inter, intra=intra,
+                    labels=torch.tensor(labels),
+                    loss_intra=losses['loss_intra'].detach(),
+                    grad=topology.grad.clone(), calls=calls),
+               os.path.join(out_dir, f'rank{rank}.pt'))
+    dist.destroy_process_group()
+
+
+def test_two_ranks_with_the_topology_input(tmp_path):
+    mp.spawn(topology_worker, args=(free_port(), str(tmp_path)), nprocs=2)
+    r0, r1 = (torch.load(tmp_path / f'rank{r}.pt') for r in (0, 1))
+    for key in r0['state']:
+        assert torch.equal(r0['state'][key], r1['state'][key]), key
+    for r in (r0, r1):  # still one all-gather, both embeddings in it
+        assert r['calls']['all_gather'] == 1, r['calls']
+        assert sum(r['calls'].values()) == 1, r['calls']
+    assert not torch.allclose(r0['inter'], r0['intra'])
+    # the intra loss contrasts the intra embeddings of both ranks
+    expected = marginal_contrast_loss(r0['intra'], r0['labels'],
+                                      r1['intra'], r1['labels'])
+    torch.testing.assert_close(r0['loss_intra'], 0.1 * expected)
+    assert r0['grad'].abs().sum() > 0
+    # prototypes from the inter embeddings, the queue from the intra ones
+    mean0 = (r0['inter'][0] + r1['inter'][0]) / 2
+    torch.testing.assert_close(r0['state']['prototypes'][0], mean0)
+    torch.testing.assert_close(
+        r0['state']['queue_embeddings'][:4],
+        torch.cat([r0['intra'], r1['intra']]))
+    assert r0['state']['queue_labels'].tolist() == [0, 1, 0, 2, -1, -1]

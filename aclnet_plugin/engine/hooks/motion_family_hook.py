@@ -121,6 +121,12 @@ class MotionFamilyHook(Hook):
     # ------------------------------------------------------------------
     def before_train(self, runner) -> None:
         head = self.find_head(runner)
+        # the head's contrastive input against what the backbone returns,
+        # before the first step rather than as a shape error inside it
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        if getattr(model, 'backbone', None) is not None:
+            head.check_backbone(model.backbone)
         head.set_confusion_collection(self.is_collecting(runner.epoch))
         self._names = self._resolve_class_names(
             runner.train_dataloader.dataset, head.num_classes)

@@ -1,3 +1,4 @@
+from .aclnet_gcn import ACLNetGCN
 from .ctrgcn import CTRGCN
 
-__all__ = ['CTRGCN']
+__all__ = ['ACLNetGCN', 'CTRGCN']

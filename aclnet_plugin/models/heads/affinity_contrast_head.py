@@ -20,13 +20,26 @@ class AffinityContrastHead(GCNHead):
 
     A drop-in for :class:`mmaction.models.GCNHead` (same arguments, the
     classifier is ``fc``, same predictions) that adds, in training, a 256-d
-    embedding of the pooled feature and two losses on it:
+    embedding and two losses on it:
 
     - ``loss_inter`` (:class:`AffinityContrastLoss`, eq. 8): each sample is
       pulled to its class prototype and pushed from the prototypes of its
       class's Motion Family, at a family-aware temperature (eq. 9).
     - ``loss_intra`` (:class:`MarginalContrastLoss`, eq. 15): positive pairs
       must beat every negative by a margin.
+
+    The embedding comes from one of two contrastive inputs
+    (``contrast_input``):
+
+    - ``'feature'`` (default, any backbone): a projection of the pooled
+      feature the classifier sees, one embedding for both losses.
+    - ``'topology'`` (the paper's model): the last block's sample-dependent
+      topology, a (N, V * V) vector that :class:`ACLNetGCN` returns beside
+      its feature with ``out_topology=True``. Each loss has its own
+      projection of it (``inter_projector``, ``intra_projector``), so the
+      losses shape the learned graph and leave the classifier's feature to
+      cross-entropy. Prototypes live in the inter embedding, the queue in
+      the intra one.
 
     The head owns all the method's state, as float buffers saved with the
     checkpoint and identical on every rank: ``confusion`` (C, C) counts,
@@ -92,9 +105,18 @@ class AffinityContrastHead(GCNHead):
             person re-id): at test time also put each sample's clip
             embeddings, (num_clips, D) L2-normalised, into its data sample
             as ``pred_embedding``: ``'projection'`` (the embedding the
-            contrastive losses use) or ``'feature'`` (the pooled feature the
-            classifier sees). The predicted scores are unchanged. Defaults to
-            None (action recognition: no embedding).
+            contrastive losses use; with the topology input, the intra
+            loss's) or ``'feature'`` (the pooled feature the classifier
+            sees). The predicted scores are unchanged. Defaults to None
+            (action recognition: no embedding).
+        contrast_input (str): What the contrastive losses see: ``'feature'``
+            (the pooled feature, any backbone) or ``'topology'`` (the last
+            block's topology vector of a backbone built with
+            ``out_topology=True``, the paper's model). Defaults to
+            ``'feature'``.
+        num_joints (int, optional): V of the topology input (its vector has
+            V * V values); required with ``contrast_input='topology'``.
+            Defaults to None.
     """
 
     def __init__(self,
@@ -125,6 +147,8 @@ class AffinityContrastHead(GCNHead):
                  symmetric_confusion: bool = False,
                  confusion_decay: float = 1.0,
                  test_embedding: Optional[str] = None,
+                 contrast_input: str = 'feature',
+                 num_joints: Optional[int] = None,
                  **kwargs) -> None:
         super().__init__(
             num_classes,
@@ -154,15 +178,29 @@ class AffinityContrastHead(GCNHead):
         if test_embedding not in (None, 'projection', 'feature'):
             raise ValueError("test_embedding must be None, 'projection' or "
                              f"'feature', got {test_embedding!r}")
-        if projection == 'linear':
-            self.projector = nn.Linear(in_channels, embed_dim)
-        elif projection == 'mlp':
-            self.projector = nn.Sequential(
-                nn.Linear(in_channels, in_channels), nn.ReLU(inplace=True),
-                nn.Linear(in_channels, embed_dim))
-        else:
+        if projection not in ('linear', 'mlp'):
             raise ValueError("projection must be 'linear' or 'mlp', got "
                              f'{projection!r}')
+        if contrast_input == 'feature':
+            self.projector = self._projector(projection, in_channels,
+                                             embed_dim)
+        elif contrast_input == 'topology':
+            if num_joints is None:
+                raise ValueError(
+                    "contrast_input='topology' needs num_joints, the V of "
+                    'the backbone\'s V x V topology (25 for NTU RGB+D)')
+            check_int('num_joints', num_joints, 1)
+            self.topology_dim = num_joints * num_joints
+            # the paper: each loss has its own projection of the topology
+            self.inter_projector = self._projector(
+                projection, self.topology_dim, embed_dim)
+            self.intra_projector = self._projector(
+                projection, self.topology_dim, embed_dim)
+        else:
+            raise ValueError("contrast_input must be 'feature' or "
+                             f"'topology', got {contrast_input!r}")
+        self.contrast_input = contrast_input
+        self.num_joints = num_joints
         self.embed_dim = embed_dim
         self.loss_inter = MODELS.build(loss_inter)
         self.loss_intra = MODELS.build(loss_intra)
@@ -233,6 +271,61 @@ class AffinityContrastHead(GCNHead):
                 level=20)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
+    def init_weights(self) -> None:
+        """GCNHead's initialisation (N(0, 0.01) for every Linear); with the
+        topology input the two projections then get PyTorch's default, as
+        the authors' code leaves them: the topology is 0 at the start, and
+        a zero bias would make every embedding the zero vector."""
+        super().init_weights()
+        if self.contrast_input == 'topology':
+            for module in (*self.inter_projector.modules(),
+                           *self.intra_projector.modules()):
+                if isinstance(module, nn.Linear):
+                    module.reset_parameters()
+
+    @staticmethod
+    def _projector(kind: str, in_dim: int, out_dim: int) -> nn.Module:
+        if kind == 'linear':
+            return nn.Linear(in_dim, out_dim)
+        return nn.Sequential(
+            nn.Linear(in_dim, in_dim), nn.ReLU(inplace=True),
+            nn.Linear(in_dim, out_dim))
+
+    def check_backbone(self, backbone: nn.Module) -> None:
+        """Raise a ValueError, before anything trains, when the backbone
+        cannot feed this head's contrastive input: the topology input needs
+        a backbone that returns its topology (:class:`ACLNetGCN` with
+        ``out_topology=True``) with ``num_joints`` joints, and the feature
+        input one that returns a plain feature.
+
+        Args:
+            backbone (nn.Module): The recognizer's backbone.
+        """
+        name = type(backbone).__name__
+        gives_topology = bool(getattr(backbone, 'out_topology', False))
+        if self.contrast_input == 'topology':
+            if not gives_topology:
+                raise ValueError(
+                    "AffinityContrastHead(contrast_input='topology') feeds "
+                    "its losses from the backbone's last-block topology, but "
+                    f'the backbone {name} does not return one: use '
+                    "backbone=dict(type='ACLNetGCN', out_topology=True, ...)"
+                    " or contrast_input='feature' (the pooled feature, any "
+                    'backbone).')
+            joints = getattr(backbone, 'num_joints', self.num_joints)
+            if joints != self.num_joints:
+                raise ValueError(
+                    f'AffinityContrastHead has num_joints={self.num_joints} '
+                    f'but the backbone {name} has {joints} joints (a '
+                    f'{joints} x {joints} topology): set the head\'s '
+                    f'num_joints={joints}.')
+        elif gives_topology:
+            raise ValueError(
+                f'The backbone {name} returns its topology '
+                "(out_topology=True), which only AffinityContrastHead("
+                "contrast_input='topology') takes: set that, or "
+                'out_topology=False.')
+
     # ------------------------------------------------------------------
     # Schedule (what MotionFamilyHook calls)
     # ------------------------------------------------------------------
@@ -275,6 +368,12 @@ class AffinityContrastHead(GCNHead):
         Returns:
             Tensor: (N, C) feature shared by the classifier and projection.
         """
+        if x.dim() != 5:
+            raise ValueError(
+                f'{type(self).__name__} expects a (N, M, C, T, V) backbone '
+                f'feature, got shape {tuple(x.shape)}. A backbone that also '
+                'returns its topology (out_topology=True) needs '
+                "contrast_input='topology'.")
         N, M, C, T, V = x.shape
         if C != self.in_channels:  # GCNHead's contract: an AssertionError
             raise AssertionError(
@@ -284,9 +383,34 @@ class AffinityContrastHead(GCNHead):
         x = self.pool(x.reshape(N * M, C, T, V))
         return x.view(N, M, C).mean(dim=1)
 
-    def forward(self, x: Tensor, **kwargs) -> Tensor:
+    def _split(self, feats) -> Tuple[Tensor, Optional[Tensor]]:
+        """The backbone feature and, with the topology input, the topology
+        vector (N, V * V), from what the backbone returned."""
+        if self.contrast_input == 'topology':
+            if not (isinstance(feats, (tuple, list)) and len(feats) == 2
+                    and feats[1].dim() == 2):
+                got = (f'a {type(feats).__name__} of '
+                       f'{len(feats)}' if isinstance(feats, (tuple, list))
+                       else f'a tensor of shape {tuple(feats.shape)}')
+                raise ValueError(
+                    "AffinityContrastHead(contrast_input='topology') needs "
+                    'the backbone feature and its (N, V * V) topology, got '
+                    f'{got}: build the backbone with out_topology=True '
+                    '(ACLNetGCN).')
+            feat, topology = feats
+            if topology.shape[1] != self.topology_dim:
+                raise ValueError(
+                    f'The topology has {topology.shape[1]} values a sample '
+                    f'but the head has num_joints={self.num_joints} '
+                    f'({self.topology_dim} values)')
+            return feat, topology
+        if isinstance(feats, (tuple, list)):
+            feats = feats[-1]
+        return feats, None
+
+    def forward(self, x, **kwargs) -> Tensor:
         """Classification scores (N, num_classes), as GCNHead."""
-        return self._classify(self.pre_logits(x))
+        return self._classify(self.pre_logits(self._split(x)[0]))
 
     def _classify(self, feat: Tensor) -> Tensor:
         if self.dropout is not None:
@@ -294,21 +418,37 @@ class AffinityContrastHead(GCNHead):
         return self.fc(feat)
 
     def embed(self, feat: Tensor) -> Tensor:
-        """L2-normalised float32 embedding (N, embed_dim) of pooled features."""
+        """L2-normalised float32 embedding (N, embed_dim) of pooled features
+        (``contrast_input='feature'``)."""
         return F.normalize(self.projector(feat).float(), dim=1)
+
+    def embeddings(self, feat: Tensor,
+                   topology: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+        """The inter and the intra loss's embeddings, L2-normalised float32
+        (N, embed_dim): one tensor twice for the feature input, two
+        projections of the topology for the topology input.
+
+        Args:
+            feat (Tensor): (N, C) pooled feature.
+            topology (Tensor, optional): (N, V * V) topology vector.
+        """
+        if self.contrast_input == 'feature':
+            embedding = self.embed(feat)
+            return embedding, embedding
+        return (F.normalize(self.inter_projector(topology).float(), dim=1),
+                F.normalize(self.intra_projector(topology).float(), dim=1))
 
     def predict(self, feats: Union[Tensor, Tuple[Tensor]],
                 data_samples: SampleList, **kwargs) -> SampleList:
         """GCNHead's predictions, and with ``test_embedding`` the clip
         embeddings of every sample as its ``pred_embedding``
         (num_clips, D)."""
-        if isinstance(feats, (tuple, list)):
-            feats = feats[-1]
-        feat = self.pre_logits(feats)
+        feat, topology = self._split(feats)
+        feat = self.pre_logits(feat)
         samples = self.predict_by_feat(self._classify(feat), data_samples)
         if self.test_embedding is not None:
             if self.test_embedding == 'projection':
-                embeddings = self.embed(feat)
+                embeddings = self.embeddings(feat, topology)[1]
             else:
                 embeddings = F.normalize(feat.float(), dim=1)
             embeddings = embeddings.view(len(samples), -1,
@@ -331,7 +471,9 @@ class AffinityContrastHead(GCNHead):
         with their argmax class.
 
         Args:
-            feats (Tensor): (B * num_clips, M, C, T, V) backbone output.
+            feats (Tensor | tuple[Tensor, Tensor]): (B * num_clips, M, C, T,
+                V) backbone output; with the topology input, that and the
+                (B * num_clips, V * V) topology vector.
             data_samples (list[ActionDataSample]): B samples with
                 ``gt_label``: a class index, or soft targets (C,).
 
@@ -339,11 +481,10 @@ class AffinityContrastHead(GCNHead):
             dict: ``loss_cls``, ``loss_inter``, ``loss_intra`` and the
             top-k training accuracies (logged, not optimised).
         """
-        if isinstance(feats, (tuple, list)):
-            feats = feats[-1]
-        feat = self.pre_logits(feats)
+        feat, topology = self._split(feats)
+        feat = self.pre_logits(feat)
         cls_scores = self._classify(feat)
-        embeddings = self.embed(feat)
+        inter_emb, intra_emb = self.embeddings(feat, topology)
         labels, soft = self._labels(data_samples, cls_scores.device)
         num_clips = feat.shape[0] // labels.numel()
         if num_clips * labels.numel() != feat.shape[0]:
@@ -369,13 +510,14 @@ class AffinityContrastHead(GCNHead):
             losses['loss_cls'] = loss_cls
 
         preds = cls_scores.detach().argmax(dim=1)
-        batch, others = self._share_batch(embeddings.detach(), labels, preds)
+        batch, others = self._share_batch(inter_emb.detach(),
+                                          intra_emb.detach(), labels, preds)
         # Inter-class loss against the current prototypes and families; a
         # family member whose prototype was never seen is left out.
         seen = self.prototype_seen.bool()
         families = self.family_mask.bool() & seen[None, :]
         losses['loss_inter'] = self.loss_inter(
-            embeddings, labels, self.prototypes, families,
+            inter_emb, labels, self.prototypes, families,
             self.temperatures) * self._inter_scale
         # Intra-class contrast: the batch, the other ranks' samples and the
         # memory queue (empty slots are labelled -1 and ignored).
@@ -388,9 +530,9 @@ class AffinityContrastHead(GCNHead):
             key_labels.append(self.queue_labels.long())
         if keys:
             losses['loss_intra'] = self.loss_intra(
-                embeddings, labels, torch.cat(keys), torch.cat(key_labels))
+                intra_emb, labels, torch.cat(keys), torch.cat(key_labels))
         else:
-            losses['loss_intra'] = self.loss_intra(embeddings, labels)
+            losses['loss_intra'] = self.loss_intra(intra_emb, labels)
         self._update_state(*batch)
         return losses
 
@@ -420,13 +562,16 @@ class AffinityContrastHead(GCNHead):
         }
 
     def _share_batch(
-        self, embeddings: Tensor, labels: Tensor, preds: Tensor
-    ) -> Tuple[Tuple[Tensor, Tensor, Tensor], Optional[Tuple[Tensor,
-                                                             Tensor]]]:
-        """All ranks' (embeddings, labels, preds), and the other ranks'.
+        self, inter_emb: Tensor, intra_emb: Tensor, labels: Tensor,
+        preds: Tensor
+    ) -> Tuple[Tuple[Tensor, Tensor, Tensor, Tensor], Optional[Tuple[
+            Tensor, Tensor]]]:
+        """All ranks' (inter and intra embeddings, labels, preds), and the
+        other ranks' (intra embeddings, labels).
 
-        One all-gather of a (R, D + 2) float tensor per step (labels and
-        predictions ride along as float columns, exact up to 2^24 classes).
+        One all-gather of a (R, D + 2) float tensor per step, (R, 2D + 2)
+        with the topology input's two embeddings (labels and predictions
+        ride along as float columns, exact up to 2^24 classes).
         All-gather needs the same R on every rank, but a rank's last batch
         may be shorter (``drop_last=False`` without mmengine's padding
         sampler): every rank pads its rows, as empty rows labelled -1, to
@@ -435,41 +580,48 @@ class AffinityContrastHead(GCNHead):
         nowhere (no prototype, confusion, contrast or queue entry).
 
         Returns:
-            tuple: ``(embeddings, labels, preds)`` of every rank in rank
-            order (with the empty rows), and the other ranks' ``(embeddings,
-            labels)``, or None when training on one process.
+            tuple: ``(inter_emb, intra_emb, labels, preds)`` of every rank
+            in rank order (with the empty rows), and the other ranks'
+            ``(intra_emb, labels)``, or None when training on one process.
         """
         if get_world_size() == 1:
-            return (embeddings, labels, preds), None
+            return (inter_emb, intra_emb, labels, preds), None
         D = self.embed_dim
-        rows = torch.cat(
-            [embeddings, labels[:, None].to(embeddings),
-             preds[:, None].to(embeddings)], dim=1)
+        shared = intra_emb is not inter_emb  # one embedding, sent once
+        columns = [inter_emb, intra_emb] if shared else [inter_emb]
+        rows = torch.cat(columns + [labels[:, None].to(inter_emb),
+                                    preds[:, None].to(inter_emb)], dim=1)
         self._gather_rows = max(self._gather_rows, rows.shape[0])
         missing = self._gather_rows - rows.shape[0]
         if missing:
-            empty = rows.new_zeros(missing, D + 2)
-            empty[:, D] = -1
+            empty = rows.new_zeros(missing, rows.shape[1])
+            empty[:, -2] = -1
             rows = torch.cat([rows, empty])
         gathered = all_gather(rows)
         rank = get_rank()
         others = torch.cat(gathered[:rank] + gathered[rank + 1:])
         rows = torch.cat(gathered)
-        batch = (rows[:, :D], rows[:, D].long(), rows[:, D + 1].long())
-        return batch, (others[:, :D], others[:, D].long())
+        E = rows.shape[1] - 2  # embedding columns
+        inter = rows[:, :D]
+        batch = (inter, rows[:, E - D:E], rows[:, E].long(),
+                 rows[:, E + 1].long())
+        return batch, (others[:, E - D:E], others[:, E].long())
 
     @torch.no_grad()
-    def _update_state(self, embeddings: Tensor, labels: Tensor,
-                      preds: Tensor) -> None:
-        """Prototypes (eq. 7), confusion counts and queue from a batch.
+    def _update_state(self, embeddings: Tensor, intra_emb: Tensor,
+                      labels: Tensor, preds: Tensor) -> None:
+        """Prototypes (eq. 7, of the inter embeddings ``embeddings``),
+        confusion counts and queue (of the intra embeddings) from a batch.
 
-        A row whose embedding is not finite (a NaN batch the optimiser
+        A row whose embeddings are not finite (a NaN batch the optimiser
         wrapper skips) or whose label is -1 (an empty row of
         :meth:`_share_batch`) changes nothing: masked on the device, no sync.
         """
         C = self.num_classes
-        finite = torch.isfinite(embeddings).all(dim=1) & (labels >= 0)
+        finite = (torch.isfinite(embeddings).all(dim=1)
+                  & torch.isfinite(intra_emb).all(dim=1) & (labels >= 0))
         embeddings = torch.where(finite[:, None], embeddings, 0.)
+        intra_emb = torch.where(finite[:, None], intra_emb, 0.)
         labels = torch.where(finite, labels, 0)
         preds = torch.where(finite, preds, 0)
         weight = finite.to(embeddings)
@@ -493,7 +645,7 @@ class AffinityContrastHead(GCNHead):
             self.confusion.view(-1).index_add_(0, labels * C + preds, wrong)
 
         if self.memory_size > 0:
-            self._push_queue(embeddings, labels, finite)
+            self._push_queue(intra_emb, labels, finite)
 
     def _push_queue(self, embeddings: Tensor, labels: Tensor,
                     valid: Tensor) -> None:
