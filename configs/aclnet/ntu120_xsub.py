@@ -1,4 +1,4 @@
-# Short name for ACLNet, ST-GCN++, joint stream, on NTU RGB+D 120,
-# cross-subject.
+# Short name for ACLNet as the paper builds it (the authors' backbone, the
+# topology-fed losses), joint stream, on NTU RGB+D 120, cross-subject.
 #   mim train mmaction configs/aclnet/ntu120_xsub.py
-_base_ = './ntu120/aclnet_stgcnpp_8xb16-joint-u100-150e_ntu120-xsub-keypoint-3d.py'
+_base_ = './ntu120/aclnet_aclnetgcn_8xb16-joint-u100-150e_ntu120-xsub-keypoint-3d.py'

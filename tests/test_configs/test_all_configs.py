@@ -40,7 +40,8 @@ from helpers.tiny_skeletons import write_2d, write_3d, write_kinetics
 CONFIG_ROOT = osp.join(REPO, 'configs', 'aclnet')
 GENERATOR = osp.join(REPO, 'tools', 'misc', 'generate_configs.py')
 SPLITTER = osp.join(REPO, 'tools', 'misc', 'split_k400_kpfiles.py')
-NAME = re.compile(r'^(?P<arm>aclnet|baseline)_(?P<backbone>stgcnpp|ctrgcn)_'
+NAME = re.compile(r'^(?P<arm>aclnet|baseline)_'
+                  r'(?P<backbone>stgcnpp|ctrgcn|aclnetgcn)_'
                   r'8xb16-(?P<stream>[a-z-]+?)-u(?P<clip_len>100|50)-150e_'
                   r'(?P<key>[a-z0-9-]+)-keypoint-(?P<dim>2d|3d)\.py$')
 # The folders of the action-recognition benchmarks ('' holds the aliases);
@@ -118,7 +119,7 @@ def describe(rel):
     stem = osp.basename(rel)[:-3]
     if stem in ALIASES:
         key = ALIASES[stem]
-        return dict(arm='aclnet', backbone='stgcnpp', stream='joint',
+        return dict(arm='aclnet', backbone='aclnetgcn', stream='joint',
                     key=key, alias=True,
                     clip_len='50' if key.startswith('pku') else '100')
     match = NAME.match(osp.basename(rel))
@@ -190,16 +191,26 @@ def check_against_name(cfg, info):
     num_classes, train_split, memory, joints = EXPECTED[info['key']]
     head = cfg.model.cls_head
     backbone = cfg.model.backbone
+    paper = info['backbone'] == 'aclnetgcn'  # the paper's own model
     assert head.num_classes == num_classes
-    assert head.in_channels == 256
+    assert head.in_channels == (384 if paper else 256)
     if info['arm'] == 'aclnet':
         assert head.type == 'AffinityContrastHead'
         assert (head.embed_dim, head.num_neighbors, head.overlap_threshold,
                 head.prototype_momentum) == (256, 10, 4, 0.9)
         assert head.loss_inter.loss_weight == 0.1
+        # the public code's margin (0.1 in logits at tau 0.1) on the paper's
+        # model, the paper's (0.1 in cosine terms) on the others
         assert (head.loss_intra.loss_weight, head.loss_intra.margin,
-                head.loss_intra.temperature) == (0.1, 0.1, 0.1)
+                head.loss_intra.temperature) == (
+                    0.1, 0.01 if paper else 0.1, 0.1)
         assert head.memory_size == memory
+        assert head.get('contrast_input', 'feature') == (
+            'topology' if paper else 'feature')
+        assert head.get('prototype_samples', 'all') == (
+            'correct' if paper else 'all')
+        if paper:
+            assert head.num_joints == joints
         [hook] = cfg.custom_hooks
         assert hook.type == 'MotionFamilyHook' and hook.start_epoch == 6
     else:
@@ -209,11 +220,18 @@ def check_against_name(cfg, info):
         assert backbone.type == 'STGCN'
         assert (backbone.gcn_adaptive, backbone.gcn_with_res,
                 backbone.tcn_type) == ('init', True, 'mstcn')
+    elif paper:
+        assert backbone.type == 'ACLNetGCN'
+        assert (backbone.in_channels, backbone.base_channels) == (3, 96)
+        assert backbone.out_topology == (info['arm'] == 'aclnet')
     else:
         assert backbone.type == 'CTRGCN'
     layout = backbone.graph_cfg.layout
-    assert (layout == 'nturgb+d') if joints == 25 else \
-        (layout.num_node == joints)
+    if paper:
+        assert layout == ('nturgb+d' if joints == 25 else 'coco20')
+    else:
+        assert (layout == 'nturgb+d') if joints == 25 else \
+            (layout.num_node == joints)
 
     train = cfg.train_dataloader
     assert train.dataset.type == 'RepeatDataset' and train.dataset.times == 5
@@ -271,15 +289,15 @@ def test_committed_configs_are_what_the_generator_writes():
     assert generator.write(CONFIG_ROOT, check=True) == []
     # nothing stray: every benchmark config here is hand-written or a leaf
     assert sorted(list(generator.all_configs()) + HAND_WRITTEN) == CONFIGS
-    # per split: 6 streams, the baseline, and on NTU the CTR-GCN pair; the
-    # 8 aliases
-    assert len(CONFIGS) == 8 * 7 + 4 * 2 + 8 == 72
+    # per split: 6 streams and the baseline of ST-GCN++ and of the paper's
+    # model, and on NTU the CTR-GCN pair; the 8 aliases
+    assert len(CONFIGS) == 8 * 7 * 2 + 4 * 2 + 8 == 128
 
 
 def test_generator_is_idempotent(tmp_path):
     generator = _load_generator()
     first = generator.write(str(tmp_path))
-    assert len(first) == 72 - len(HAND_WRITTEN)
+    assert len(first) == 128 - len(HAND_WRITTEN)
     assert generator.write(str(tmp_path)) == []
 
 

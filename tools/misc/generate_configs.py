@@ -16,7 +16,12 @@ those:
   joint config with the stream's ``SkeletonFeat`` and augmentation;
 - the baseline of every split: the stock ``GCNHead``, no MotionFamilyHook;
 - on NTU, the CTR-GCN backbone (ACLNet and baseline);
-- the short aliases (``configs/aclnet/ntu120_xset.py``, ...).
+- the paper's model on every split (``aclnetgcn``): the joint config with
+  the authors' backbone (``ACLNetGCN``), the head fed by its learned
+  topology and the public code's knobs; its five other streams and its
+  baseline (cross-entropy alone on the same backbone);
+- the short aliases (``configs/aclnet/ntu120_xset.py``, ...), which train
+  the paper's model.
 
 The augmentation follows the ACLNet authors' public configs (``RECIPES``).
 Running it again gives the same bytes; ``--check`` is what the tests run.
@@ -180,6 +185,10 @@ def split_config(split: Split) -> str:
     return text + loaders(split.splits, pipelines=True)
 
 
+BACKBONES = dict(stgcnpp='ST-GCN++', ctrgcn='CTR-GCN',
+                 aclnetgcn="the paper's model (ACLNetGCN, topology input)")
+
+
 def stream_config(split: Split, stream: str) -> str:
     feat, words = STREAMS[stream]
     text = comment(
@@ -188,6 +197,25 @@ def stream_config(split: Split, stream: str) -> str:
         recipe_words(split, feat))
     text += f"_base_ = './{split.name()}'\n\n" + pipelines(split, feat)
     return text + loaders(pipelines=True)
+
+
+def paper_config(split: Split, stream: str) -> str:
+    """The paper's model: the ST-GCN++ config of the split and stream with
+    ACLNetGCN and the topology-fed head (``_base_/models/aclnetgcn.py``)."""
+    words = STREAMS[stream][1]
+    text = comment(
+        f"ACLNet as the paper builds it, on {split.title}, {words} stream: "
+        'the ST-GCN++ config of this split and stream with the authors\' '
+        'backbone (ACLNetGCN) and the head fed by its last block\'s learned '
+        "topology, with the public code's knobs (both in "
+        '../_base_/models/aclnetgcn.py). Data, augmentation and schedule '
+        '(150 epochs, cosine by iteration, no warm-up, families from epoch '
+        '30) are those of the ST-GCN++ config.')
+    text += (f"_base_ = [\n    './{split.name(stream=stream)}',\n"
+             "    '../_base_/models/aclnetgcn.py'\n]\n\n")
+    return text + (
+        f'model = dict(\n    backbone={{{{_base_.aclnetgcn_{split.dim}}}}},\n'
+        f'    cls_head={{{{_base_.topology_head_{split.dim}}}}})\n')
 
 
 def ctrgcn_config(split: Split) -> str:
@@ -204,25 +232,33 @@ def ctrgcn_config(split: Split) -> str:
 
 
 def baseline_config(split: Split, backbone: str) -> str:
-    label = dict(stgcnpp='ST-GCN++', ctrgcn='CTR-GCN')[backbone]
+    paper = backbone == 'aclnetgcn'
     text = comment(
-        f'Baseline for ACLNet on {split.title}, {label}, joint stream: the '
-        'ACLNet config beside this file with the stock GCNHead (no '
-        'projection, no contrastive losses) and no MotionFamilyHook; data, '
-        'backbone and schedule are the same.')
+        f'Baseline for ACLNet on {split.title}, {BACKBONES[backbone]}, '
+        'joint stream: the ACLNet config beside this file with the stock '
+        'GCNHead (no projection, no contrastive losses) and no '
+        'MotionFamilyHook' + (' (the backbone returns no topology)'
+                              if paper else '') +
+        '; data, backbone and schedule are the same.')
     text += f"_base_ = './{split.name(backbone=backbone)}'\n\n"
-    text += ("model = dict(\n    cls_head=dict(\n        _delete_=True,\n"
+    text += 'model = dict(\n'
+    if paper:
+        text += '    backbone=dict(out_topology=False),\n'
+    text += ("    cls_head=dict(\n        _delete_=True,\n"
              "        type='GCNHead',\n"
              '        num_classes={{_base_.num_classes}},\n'
-             '        in_channels=256))\ncustom_hooks = []\n')
+             f'        in_channels={384 if paper else 256}))\n'
+             'custom_hooks = []\n')
     return text
 
 
 def alias_config(split: Split) -> str:
-    text = comment(f'Short name for ACLNet, ST-GCN++, joint stream, on '
-                   f'{split.title}.')
+    text = comment(f"Short name for ACLNet as the paper builds it (the "
+                   "authors' backbone, the topology-fed losses), joint "
+                   f'stream, on {split.title}.')
     text += f'#   mim train mmaction configs/aclnet/{split.alias}.py\n'
-    return text + f"_base_ = './{split.folder}/{split.name()}'\n"
+    return text + (f"_base_ = './{split.folder}/"
+                   f"{split.name(backbone='aclnetgcn')}'\n")
 
 
 def all_configs() -> Dict[str, str]:
@@ -242,6 +278,11 @@ def all_configs() -> Dict[str, str]:
             add(split.name(backbone='ctrgcn'), ctrgcn_config(split))
             add(split.name('baseline', 'ctrgcn'),
                 baseline_config(split, 'ctrgcn'))
+        for stream in STREAMS:
+            add(split.name(stream=stream, backbone='aclnetgcn'),
+                paper_config(split, stream))
+        add(split.name('baseline', 'aclnetgcn'),
+            baseline_config(split, 'aclnetgcn'))
         files[f'{split.alias}.py'] = alias_config(split)
     return files
 
