@@ -39,6 +39,26 @@ def test_graph_and_streams_are_the_hand_layout():
     assert (head.num_neighbors, head.overlap_threshold) == (5, 2)
 
 
+@pytest.mark.parametrize('stream,feats', [('bone', 'b'),
+                                          ('joint-motion', 'jm'),
+                                          ('bone-motion', 'bm')])
+def test_streams_change_only_the_skeleton_feature(stream, feats):
+    """Each stream config is the joint config with SkeletonFeat computing
+    its stream, in all three pipelines and in the dataloaders that use them."""
+    joint = load(ACLNET).to_dict()
+    cfg = load(osp.join(FPHA_CONFIGS,
+                        f'aclnet_{NAME.replace("joint", stream)}')).to_dict()
+    differences = config_differences(joint, cfg)
+    assert sorted(differences) == sorted(
+        [f'{split}_pipeline' for split in ('train', 'val', 'test')] +
+        [f'{split}_dataloader.dataset.pipeline'
+         for split in ('train', 'val', 'test')])
+    for before, after in differences.values():
+        assert len(before) == len(after)
+        changed = [config_differences(a, b) for a, b in zip(before, after)]
+        assert [c for c in changed if c] == [{'feats': (['j'], [feats])}]
+
+
 def test_arms_change_only_what_they_name():
     full = load(ACLNET).to_dict()
 

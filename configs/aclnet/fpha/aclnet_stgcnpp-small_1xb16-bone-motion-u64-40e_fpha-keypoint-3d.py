@@ -6,33 +6,19 @@
 # than for a body; add them as these files do if you want them.
 _base_ = './aclnet_stgcnpp-small_1xb16-joint-u64-40e_fpha-keypoint-3d.py'
 
-clip_len = {{_base_.clip_len}}
+# The joint config's pipelines, their SkeletonFeat step set to ['bm']; the
+# dataloaders hold the joint config's pipelines, so they are given these.
 train_pipeline = [
-    dict(type='CenterOnJoint', joint=0),
-    dict(type='RandomRot', theta=0.2),
-    dict(type='SkeletonFeat', layout='fpha-hand', feats=['bm']),
-    dict(type='FastUniformSampleFrames', clip_len=clip_len),
-    dict(type='PoseDecode'),
-    dict(type='FormatGCNInput', num_person=1),
-    dict(type='PackActionInputs')
+    dict(step, feats=['bm']) if step.type == 'SkeletonFeat' else step
+    for step in _base_.train_pipeline
 ]
 val_pipeline = [
-    dict(type='CenterOnJoint', joint=0),
-    dict(type='SkeletonFeat', layout='fpha-hand', feats=['bm']),
-    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=1,
-         test_mode=True),
-    dict(type='PoseDecode'),
-    dict(type='FormatGCNInput', num_person=1),
-    dict(type='PackActionInputs')
+    dict(step, feats=['bm']) if step.type == 'SkeletonFeat' else step
+    for step in _base_.val_pipeline
 ]
 test_pipeline = [
-    dict(type='CenterOnJoint', joint=0),
-    dict(type='SkeletonFeat', layout='fpha-hand', feats=['bm']),
-    dict(type='FastUniformSampleFrames', clip_len=clip_len, num_clips=10,
-         test_mode=True),
-    dict(type='PoseDecode'),
-    dict(type='FormatGCNInput', num_person=1),
-    dict(type='PackActionInputs')
+    dict(step, feats=['bm']) if step.type == 'SkeletonFeat' else step
+    for step in _base_.test_pipeline
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))

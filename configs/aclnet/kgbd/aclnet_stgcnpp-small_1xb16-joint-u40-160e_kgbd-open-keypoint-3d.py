@@ -11,8 +11,6 @@ model = dict(cls_head=dict(num_classes=num_classes, memory_size=640))
 train_dataloader = dict(dataset=dict(dataset=dict(ann_file=ann_file)))
 test_dataloader = dict(dataset=dict(ann_file=ann_file))
 val_dataloader = test_dataloader
-test_evaluator = [
-    dict(type='EmbeddingRetrievalMetric', mode='splits', ann_file=ann_file,
-         probe_split='probe', gallery_split='gallery')
-]
+# the closed-set metric, reading the open-set pickle's splits
+test_evaluator = [dict(_base_.test_evaluator[0], ann_file=ann_file)]
 val_evaluator = test_evaluator
