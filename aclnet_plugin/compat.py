@@ -26,11 +26,14 @@ does not need it untouched.
    is untouched.
 4. mmaction's ``PoseDataset`` fails on a bad annotation file with a bare
    ``KeyError: 'split'`` or a pickle error that names neither the file nor
-   the field, while the dataset is built, before any hook can check it.
-   When loading fails, :func:`~aclnet_plugin.datasets.check.
-   explain_load_failure` reads the file and raises an error that names it
-   and what is wrong; if it finds nothing, the original error stands. A
-   file that loads is untouched.
+   the field, while the dataset is built, before any hook can check it; an
+   empty split (or one none of whose clips has an annotation) loads as an
+   empty list, on which mmengine fails with ``ValueError: need at least
+   one array to concatenate``. When loading fails or selects nothing,
+   :func:`~aclnet_plugin.datasets.check.explain_load_failure` reads the
+   file and raises an error that names it, the split and what is wrong; if
+   it finds nothing, the original error stands (or the empty list is
+   returned). A file that loads samples is untouched.
 5. mmengine loads a local checkpoint with a bare ``torch.load``: a truncated
    or corrupt file fails with a zip-reader error, and one that holds a
    pickled object outside the allow-list of item 2 with torch's
@@ -189,12 +192,15 @@ def explain_pose_dataset_errors() -> None:
         return
 
     def load_data_list(self):
+        from .datasets.check import explain_load_failure
         try:
-            return load(self)
+            data_list = load(self)
         except Exception:
-            from .datasets.check import explain_load_failure
             explain_load_failure(self.ann_file, self.split)
             raise
+        if isinstance(data_list, list) and not data_list:
+            explain_load_failure(self.ann_file, self.split)
+        return data_list
 
     load_data_list._aclnet_explained = True
     load_data_list.__doc__ = load.__doc__

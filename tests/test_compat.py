@@ -128,3 +128,37 @@ def test_ddp_wrapper_accepts_a_cpu_module(tmp_path):
         model(torch.ones(1, 2)).sum().backward()
     finally:
         dist.destroy_process_group()
+
+
+def test_a_split_that_selects_nothing_is_named_when_built(tmp_path):
+    """mmengine fails on an empty list with 'need at least one array to
+    concatenate', before any hook: the build names file and split."""
+    from mmaction.registry import DATASETS
+
+    from aclnet_plugin.datasets.check import DataCheckError
+    clips = [dict(frame_dir=f'c{i}', label=0, total_frames=2,
+                  keypoint=np.zeros((1, 2, 25, 3), np.float32))
+             for i in range(3)]
+    path = str(tmp_path / 'ann.pkl')
+    with open(path, 'wb') as f:
+        pickle.dump(dict(split=dict(train=['c0', 'c1'], empty=[],
+                                    gone=['x', 'y']), annotations=clips), f)
+    bare = str(tmp_path / 'bare.pkl')
+    with open(bare, 'wb') as f:
+        pickle.dump([], f)
+
+    def build(ann_file, split, serialize=True):
+        return DATASETS.build(dict(type='PoseDataset', ann_file=ann_file,
+                                   split=split, pipeline=[],
+                                   serialize_data=serialize))
+
+    assert len(build(path, 'train')) == 2  # a good split builds
+    for ann_file, split, words in [
+            (path, 'empty', f"{path}, split 'empty'"
+             '.*"split"\\[\'empty\'\\] is empty: it names no clip'),
+            (path, 'gone', f"{path}, split 'gone'"
+             '.*"split"\\[\'gone\'\\] selects no sample'),
+            (bare, None, f'{bare}.*the file holds no annotation')]:
+        for serialize in (True, False):
+            with pytest.raises(DataCheckError, match=f'(?s){words}'):
+                build(ann_file, split, serialize)

@@ -17,6 +17,9 @@ checked (or those of ``--split``), labels against ``--num-classes`` if
 given, -1 accepted except in splits whose name holds ``train``, and the
 samples must agree with each other on joints and coordinates.
 
+Clips a split names but no annotation has are a problem, as in training;
+with ``--missing-clips warn`` they are listed as a warning instead.
+
 The file is only read. Exit status: 0 when no problem is found, 1 when
 there are problems or the file cannot be read, 2 for bad arguments.
 """
@@ -24,7 +27,8 @@ import argparse
 import os.path as osp
 import sys
 
-from aclnet_plugin.datasets.check import (DataCheckError, check_annotations,
+from aclnet_plugin.datasets.check import (MISSING_CLIPS, DataCheckError,
+                                          check_annotations,
                                           load_annotations,
                                           pipeline_expectation)
 
@@ -44,6 +48,10 @@ def parse_args(argv=None):
                         'config\'s model.cls_head.num_classes)')
     parser.add_argument('--max-examples', type=int, default=5, metavar='K',
                         help='samples shown per kind of problem (default 5)')
+    parser.add_argument('--missing-clips', choices=MISSING_CLIPS,
+                        default='error', help='clips a split names but no '
+                        'annotation has: a problem (error, the default) or '
+                        'a warning (warn)')
     args = parser.parse_args(argv)
     if args.num_classes is not None and args.num_classes < 1:
         parser.error(f'--num-classes must be positive, got '
@@ -163,6 +171,7 @@ def summary(report, roles=()):
         lines.append(f'  values       {stats["values"][0]:.4g} to '
                      f'{stats["values"][1]:.4g}')
     lines += [f'  note: {note}' for note in report.notes]
+    lines += [f'  warning: {warning}' for warning in report.warnings]
     if report.ok:
         lines.append('  problems     none')
     else:
@@ -202,16 +211,21 @@ def main(argv=None):
             checks = [dict(roles=[], split=split, kwargs=dict(
                 num_classes=args.num_classes,
                 allow_no_label='train' not in split)) for split in args.split]
-    num_problems = 0
+    num_problems, missing_clips = 0, False
     for check in checks:
         report = check_annotations(data, args.ann_file, check['split'],
                                    max_examples=args.max_examples,
+                                   missing_clips=args.missing_clips,
                                    **check['kwargs'])
         num_problems += sum(report.counts.values())
+        missing_clips |= 'missing_clip' in report.problems
         lines += summary(report, list(check['roles']))
     if num_problems:
         lines.append(f'{num_problems} problem{"s" if num_problems > 1 else ""}'
                      f' in {args.ann_file} (it was not modified).')
+        if missing_clips:
+            lines.append('To go on without the clips that have no '
+                         'annotation: --missing-clips warn.')
     else:
         lines.append(f'No problem found in {args.ann_file}.')
     print('\n'.join(lines))

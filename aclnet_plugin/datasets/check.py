@@ -4,10 +4,11 @@ A PySKL file is a pickle of ``{'split': {name: [frame_dir, ...]},
 'annotations': [dict(frame_dir, label, total_frames, keypoint (M, T, V, C),
 [keypoint_score (M, T, V)], ...)]}``. :func:`check_annotations` finds every
 problem of such a file that would crash a run deep inside the pipeline, or
-worse train on garbage, and reports them together: for each kind of problem
-the number of samples and the first few, each named by its index in
-``annotations``, its ``frame_dir`` and the field. It never raises on bad
-data and never modifies it; :func:`raise_for_problems` (or the wrapper
+worse train on garbage or test on fewer clips than the split names, and
+reports them together: for each kind of problem the number of samples and
+the first few, each named by its index in ``annotations``, its
+``frame_dir`` and the field. It never raises on bad data and never
+modifies it; :func:`raise_for_problems` (or the wrapper
 :func:`check_annotation_file`) turns a report with problems into a
 :class:`DataCheckError` whose message names the file.
 
@@ -38,14 +39,15 @@ from .layouts import SkeletonLayout
 
 __all__ = [
     'DataCheckError', 'DataCheckReport', 'Problem', 'Example',
-    'PROBLEM_KINDS', 'load_annotations', 'check_annotations', 'check_labels',
-    'check_annotation_file', 'raise_for_problems', 'pipeline_expectation',
-    'explain_load_failure'
+    'PROBLEM_KINDS', 'MISSING_CLIPS', 'load_annotations', 'check_annotations',
+    'check_labels', 'check_annotation_file', 'raise_for_problems',
+    'pipeline_expectation', 'explain_load_failure'
 ]
 
 #: Every kind of problem, in the order they are reported, with its title.
 PROBLEM_KINDS = {
     'structure': 'the file\'s structure',
+    'missing_clip': 'clips the split names but no annotation has',
     'not_a_dict': 'annotations that are not dicts',
     'duplicate_frame_dir': 'duplicate frame_dir',
     'missing_field': 'missing fields',
@@ -59,6 +61,10 @@ PROBLEM_KINDS = {
     'zero_frames': 'empty clips (zero frames or no person)',
     'total_frames': 'total_frames that disagrees with keypoint',
 }
+
+#: What to do with clips a split names but no annotation has: ``'error'``
+#: (a problem, the default) or ``'warn'`` (left out, with a warning).
+MISSING_CLIPS = ('error', 'warn')
 
 #: The joints and coordinates of the skeletons mmaction's ``GenSkeFeat``
 #: and ``JointToBone`` know by name.
@@ -115,7 +121,8 @@ class Problem:
 
     Args:
         kind (str): A key of :data:`PROBLEM_KINDS`.
-        count (int): The samples (or, for ``'structure'``, the problems).
+        count (int): The samples (for ``'structure'``, the problems; for
+            ``'missing_clip'``, the names).
         examples (list[Example]): The first ``max_examples`` of them.
         explanation (str): What the samples should hold instead, if the
             examples do not say it. Defaults to ''.
@@ -133,7 +140,8 @@ class Problem:
 
     def format(self, indent: str = '  ') -> str:
         """A heading line with the count, then one line per example."""
-        unit = 'problem' if self.kind == 'structure' else 'sample'
+        unit = dict(structure='problem', missing_clip='clip').get(
+            self.kind, 'sample')
         head = f'{indent}{self.title}: {self.count} {unit}' \
                f'{"s" if self.count != 1 else ""}'
         if self.explanation:
@@ -156,8 +164,10 @@ class DataCheckReport:
         expected (str): What the config expects, in words.
         problems (dict[str, Problem]): The problems by kind, in the order of
             :data:`PROBLEM_KINDS`; empty when the data is fine.
-        notes (list[str]): Remarks that are not errors (labels of -1, split
-            names without annotation, classes without a sample).
+        notes (list[str]): Remarks that are not errors (labels of -1,
+            classes without a sample).
+        warnings (list[str]): Problems a switch turned into warnings
+            (clips without annotation, ``missing_clips='warn'``).
         stats (dict): Figures for a summary: ``frames`` (min, median,
             max), ``persons`` (min, max), ``joints`` and ``coordinates``
             (Counters), ``with_score``, ``labels`` (min, max, distinct),
@@ -170,6 +180,7 @@ class DataCheckReport:
     expected: str = ''
     problems: Dict[str, Problem] = field(default_factory=dict)
     notes: List[str] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
     stats: Dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -343,6 +354,14 @@ class _Collector:
     def structure(self, field_name: str, text: str) -> None:
         self._add('structure', 1, [Example(None, None, field_name, text)])
 
+    def listed(self, kind: str, items: Sequence, describe: Callable,
+               explanation: str = '') -> None:
+        """Record the items of a list (names, not samples) as ``kind``."""
+        if items:
+            examples = [describe(item)
+                        for item in items[:self.max_examples]]
+            self._add(kind, len(items), examples, explanation)
+
     def _add(self, kind, count, examples, explanation=''):
         if kind in self.problems:
             problem = self.problems[kind]
@@ -378,15 +397,21 @@ def _names(values, limit: int = 8) -> str:
                    if len(values) > limit else '')
 
 
-def _select(data, split, problems: _Collector):
+def _select(data, split, problems: _Collector, missing_clips='error'):
     """The annotations (and their indices) the split selects.
 
+    The one check of the file's structure and of what a split selects
+    (:func:`check_annotations` and :func:`explain_load_failure` both come
+    here): an absent or empty split, a split that selects nothing, and
+    clips the split names that no annotation has (a problem, or with
+    ``missing_clips='warn'`` a warning).
+
     Returns:
-        tuple: ``(annotations, indices, identifier, notes)``, with
+        tuple: ``(annotations, indices, identifier, warnings)``, with
         ``annotations`` None when the file cannot be read as the config
         asks (the problems say why).
     """
-    notes = []
+    warnings = []
     if isinstance(data, dict):
         keys = _names(data)
         annotations = data.get('annotations')
@@ -426,7 +451,7 @@ def _select(data, split, problems: _Collector):
                            'and "annotations"')
         annotations = None
     if annotations is None:
-        return None, None, 'frame_dir', notes
+        return None, None, 'frame_dir', warnings
 
     is_dict = np.fromiter((isinstance(a, dict) for a in annotations), bool,
                           len(annotations))
@@ -446,31 +471,50 @@ def _select(data, split, problems: _Collector):
              for a in annotations), bool, len(annotations))
         problems.add('missing_field', unnamed, lambda i: Example(
             int(i), None, identifier, f'"{identifier}" is missing'))
-        names = data['split'][split]
+        listed = data['split'][split]
         try:
-            names = set(names)
+            if isinstance(listed, (str, bytes)):
+                raise TypeError
+            names = set(listed)
         except TypeError:
             problems.structure('split', f'"split"[{split!r}] is a '
-                               f'{type(names).__name__}, not a list of '
+                               f'{type(listed).__name__}, not a list of '
                                'frame_dir names')
-            return None, None, identifier, notes
+            return None, None, identifier, warnings
+        if not names:
+            problems.structure('split', f'"split"[{split!r}] is empty: it '
+                               'names no clip')
+            return None, None, identifier, warnings
         chosen = np.fromiter(
             (is_dict[i] and _hashable(annotations[i].get(identifier)) in names
              for i in range(len(annotations))), bool, len(annotations))
         indices = np.flatnonzero(chosen)
         found = {annotations[i].get(identifier) for i in indices}
-        unknown = names - found
+        # in the split's order, each name once
+        unknown = [name for name in dict.fromkeys(listed)
+                   if name not in found]
         if not indices.size:
             problems.structure(
                 'split', f'"split"[{split!r}] selects no sample: none of '
                 f'its {len(names)} names is the {identifier} of an '
-                'annotation')
-            return None, None, identifier, notes
-        if unknown:
-            notes.append(f'{len(unknown)} of the {len(names)} names of '
-                         f'split {split!r} have no annotation (e.g. '
-                         f'{_names(sorted(map(str, unknown)), 3)})')
-    return annotations, indices, identifier, notes
+                f'annotation (its first: {_names(unknown, 3)})')
+            return None, None, identifier, warnings
+        if unknown and missing_clips == 'warn':
+            warnings.append(
+                f'{len(unknown)} of the {len(names)} clips of split '
+                f'{split!r} have no annotation and are left out: '
+                f'{_names(unknown, problems.max_examples)}')
+        elif unknown:
+            problems.listed(
+                'missing_clip', unknown, lambda name: Example(
+                    None, name, 'split', f'{identifier}={name!r}'),
+                f'"split"[{split!r}] names {len(names)}; PoseDataset would '
+                'leave these out silently (missing_clips=\'warn\' to go on '
+                'without them)')
+    elif not len(annotations):
+        problems.structure('annotations', 'the file holds no annotation')
+        return None, None, identifier, warnings
+    return annotations, indices, identifier, warnings
 
 
 def _hashable(value):
@@ -582,14 +626,17 @@ def check_annotations(data,
                       max_examples: int = 5,
                       *,
                       told_by: Optional[Mapping[str, str]] = None,
-                      skeleton_files: bool = False) -> DataCheckReport:
+                      skeleton_files: bool = False,
+                      missing_clips: str = 'error') -> DataCheckReport:
     """Find every problem of a loaded PySKL annotation file.
 
     The samples checked are those ``split`` selects, as mmaction's
     ``PoseDataset`` selects them (all annotations if ``split`` is None).
     Problems of the file as a whole (no ``split`` or ``annotations``, a
-    split name that is absent, annotations that are not dicts) are
-    reported too. Nothing is modified.
+    split name that is absent, an empty split or one that selects nothing,
+    annotations that are not dicts) are reported too, and the clips the
+    split names but no annotation has (PoseDataset leaves them out
+    silently). Nothing is modified.
 
     Args:
         data (Any): What the pickle holds (:func:`load_annotations`).
@@ -614,19 +661,25 @@ def check_annotations(data,
             (``PoseDataset``'s ``data_prefix=dict(skeleton=...)``), not in
             this one: keypoint fields are not required or checked here.
             Defaults to False.
+        missing_clips (str): Clips the split names but no annotation has:
+            ``'error'``, a problem; ``'warn'``, left out and listed in the
+            report's ``warnings``. Defaults to ``'error'``.
 
     Returns:
         DataCheckReport: The problems by kind (empty if none), notes and
         summary figures.
     """
+    if missing_clips not in MISSING_CLIPS:
+        raise ValueError(f'missing_clips must be one of {MISSING_CLIPS}, '
+                         f'not {missing_clips!r}')
     ann_file = os.fspath(ann_file)
     told_by = dict(told_by or {})
     problems = _Collector(max_examples)
     report = DataCheckReport(ann_file=ann_file, split=split)
     report.expected = _expected(num_classes, num_joints, num_coords,
                                 allow_no_label, told_by)
-    annotations, indices, identifier, notes = _select(data, split, problems)
-    report.notes += notes
+    annotations, indices, identifier, report.warnings = _select(
+        data, split, problems, missing_clips)
     if annotations is None:
         report.problems = problems.ordered()
         return report
@@ -952,8 +1005,11 @@ def explain_load_failure(ann_file, split: Optional[str] = None) -> None:
 
     For a dataset whose loading failed (mmaction's ``PoseDataset`` raises a
     bare ``KeyError: 'split'`` or ``UnpicklingError``, naming neither file
-    nor field): call it from an ``except`` block and re-raise the original
-    error if it returns.
+    nor field) or selected no sample (mmengine then fails on the empty list
+    with ``ValueError: need at least one array to concatenate``): call it
+    then, and re-raise the original error if it returns. Clips a split
+    names but no annotation has do not make loading fail: they are left to
+    :func:`check_annotations`.
 
     Args:
         ann_file (str): The file.
@@ -962,9 +1018,9 @@ def explain_load_failure(ann_file, split: Optional[str] = None) -> None:
 
     Raises:
         DataCheckError: The file cannot be read, or its structure is wrong
-            (no ``split`` or ``annotations``, an absent split name, a split
-            that selects nothing, annotations that are not dicts or have no
-            ``frame_dir``), naming the file.
+            (no ``split`` or ``annotations``, an absent split name, an empty
+            split or one that selects nothing, annotations that are not
+            dicts or have no ``frame_dir``), naming the file and split.
     """
     data = load_annotations(ann_file)
     path = os.fspath(ann_file)
@@ -975,6 +1031,6 @@ def explain_load_failure(ann_file, split: Optional[str] = None) -> None:
             f'the file\'s splits ({_names(data.get("split") or {})}) as '
             '"split"')
     problems = _Collector(5)
-    _select(data, split, problems)
+    _select(data, split, problems, missing_clips='warn')
     raise_for_problems([DataCheckReport(ann_file=path, split=split,
                                         problems=problems.ordered())])

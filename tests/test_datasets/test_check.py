@@ -152,6 +152,9 @@ SINGLE_PROBLEMS = [
 def test_each_problem_is_found_and_named(fields, kind, words):
     data = mutate(dataset(), 2, **fields)
     frame_dir = data['annotations'][2]['frame_dir']
+    # the split names the training clips as they are now (a renamed one
+    # too: its old name, without annotation, would be another problem)
+    data['split']['train'] = [a['frame_dir'] for a in data['annotations'][:8]]
     report = check(data)
     assert report.counts == {kind: 1}, report.format()
     example, = report.problems[kind].examples
@@ -268,7 +271,13 @@ STRUCTURE = [
     ('split not a dict', lambda d: d.update(split=['train']), 'train',
      ['"split" is a list, not a dict']),
     ('split selecting nothing', lambda d: d['split'].update(train=['x']),
-     'train', ['"split"[\'train\'] selects no sample']),
+     'train', ['"split"[\'train\'] selects no sample', "its first: 'x'"]),
+    ('empty split', lambda d: d['split'].update(train=[]), 'train',
+     ['"split"[\'train\'] is empty: it names no clip']),
+    ('split a string', lambda d: d['split'].update(train='train0'), 'train',
+     ['"split"[\'train\'] is a str, not a list']),
+    ('no annotation at all', lambda d: d.update(annotations=[]), None,
+     ['the file holds no annotation']),
 ]
 
 
@@ -294,19 +303,42 @@ def test_files_that_are_not_dicts():
     data['annotations'].insert(1, 'clip')
     data['annotations'][2].pop('frame_dir')
     report = check(data)
-    assert report.counts == {'not_a_dict': 1, 'missing_field': 1}
+    # the annotation without a name leaves its split name without one
+    assert report.counts == {'not_a_dict': 1, 'missing_field': 1,
+                             'missing_clip': 1}
+    assert "frame_dir='train1'" in report.format()
     assert 'annotation 1 is a str, not a dict' in report.format()
     assert 'sample 2 (frame_dir=None): "frame_dir" is missing' in \
         report.format()
 
 
-def test_split_names_without_annotation_are_a_note():
+def test_clips_a_split_names_without_annotation():
+    """PoseDataset would leave them out silently: an error by default,
+    with their count and first names in the split's order."""
     data = dataset()
-    data['split']['train'].append('gone')
-    report = check(data)
-    assert report.ok
-    assert report.notes == ["1 of the 9 names of split 'train' have no "
-                            "annotation (e.g. 'gone')"]
+    data['split']['train'] += ['gone9', 'gone1', 'gone9', 'gone5', 'gone0']
+    report = check(data, max_examples=2)
+    assert report.counts == {'missing_clip': 4}
+    assert [e.frame_dir for e in report.problems['missing_clip'].examples] \
+        == ['gone9', 'gone1']
+    text = report.format()
+    assert "a.pkl, split 'train' (8 samples checked" in text
+    assert 'clips the split names but no annotation has: 4 clips; ' \
+        '"split"[\'train\'] names 12' in text
+    assert "frame_dir='gone9'\n" in text and "... and 2 more" in text
+    assert "missing_clips='warn'" in text
+    assert report.warnings == []
+    assert check(data, 'val').ok  # the other split is fine
+    # the switch: a warning naming them, the rest checked as before
+    report = check(data, missing_clips='warn', max_examples=3)
+    assert report.ok and report.num_samples == 8
+    assert report.warnings == [
+        "4 of the 12 clips of split 'train' have no annotation and are "
+        "left out: 'gone9', 'gone1', 'gone5', ... (4 in all)"]
+    mutate(data, 2, label=99)
+    assert check(data, missing_clips='warn').counts == {'label_range': 1}
+    with pytest.raises(ValueError, match="missing_clips must be one of"):
+        check(data, missing_clips='ignore')
 
 
 def test_compressed_keypoints_and_skeleton_files():
@@ -413,6 +445,15 @@ def test_explain_load_failure(tmp_path):
     text.write_text('not a pickle')
     with pytest.raises(DataCheckError, match=f'{text}: cannot be loaded'):
         explain_load_failure(str(text), 'train')
+    data = dataset()
+    data['split']['val'] = []
+    data['split']['train'].append('gone')
+    path = write(tmp_path / 'empty_val.pkl', data)
+    with pytest.raises(DataCheckError, match=f"(?s){path}, split 'val'.*"
+                       '"split"\\[\'val\'\\] is empty'):
+        explain_load_failure(path, 'val')
+    # clips without annotation do not make loading fail: left to the check
+    assert explain_load_failure(path, 'train') is None
 
 
 # -- what a pipeline expects -------------------------------------------

@@ -340,3 +340,110 @@ def test_the_switch_turns_the_check_off(tiny_dataset, tmp_path):
     with pytest.raises(AssertionError):
         demo_runner(tiny_dataset, path, tmp_path / 'none',
                     **{'default_hooks.data_check': None})
+
+
+# -- splits: empty, or naming clips no annotation has (issue 27) -----------
+
+
+def test_clips_without_annotation_named_with_count_and_first_names(
+        tmp_path, caplog):
+    path = write_pickle(tmp_path / 'ntu.pkl', [clip('t0', 0), clip('t1', 1)],
+                        [clip('v0', 2)])
+    with open(path, 'rb') as f:
+        data = pickle.load(f)
+    data['split']['train'] += [f'gone{i}' for i in range(7)]
+    data['split']['val'].append('lost')
+    with open(path, 'wb') as f:
+        pickle.dump(data, f)
+    runner = pose_runner(tmp_path, PoseStub(path, 'train'),
+                         PoseStub(path, 'val'))
+    with pytest.raises(DataCheckError) as info:
+        DataCheckHook(max_examples=3).before_train(runner)
+    message = str(info.value)
+    assert f"{path}, split 'train' (2 samples checked" in message
+    assert 'clips the split names but no annotation has: 7 clips; ' \
+        '"split"[\'train\'] names 9' in message
+    assert "frame_dir='gone0'\n" in message and "frame_dir='gone2'\n" in \
+        message and '... and 4 more' in message
+    assert f"{path}, split 'val'" in message and "frame_dir='lost'" in message
+    assert 'default_hooks.data_check.missing_clips=warn' in message
+    assert {r.split: r.counts for r in info.value.reports} == {
+        'train': dict(missing_clip=7), 'val': dict(missing_clip=1)}
+    # the switch: on with a warning naming them
+    with caplog.at_level('WARNING', logger=runner.logger.name):
+        DataCheckHook(missing_clips='warn').before_train(runner)
+    warned = [r.getMessage() for r in caplog.records
+              if r.levelname == 'WARNING']
+    assert any(f"{path}, split 'train': 7 of the 9 clips of split 'train' "
+               "have no annotation and are left out: 'gone0'" in w
+               for w in warned), warned
+    with pytest.raises(ValueError, match='missing_clips must be one of'):
+        DataCheckHook(missing_clips='skip')
+
+
+def with_split(ann_file, folder, name, change):
+    """A copy of the tiny demo file with its splits changed."""
+    with open(ann_file, 'rb') as f:
+        data = pickle.load(f)
+    change(data['split'])
+    path = str(folder / name)
+    with open(path, 'wb') as f:
+        pickle.dump(data, f)
+    return path
+
+
+@pytest.mark.parametrize('enabled', [True, False])
+def test_an_empty_training_split_is_named_not_a_concatenate_error(
+        enabled, tiny_dataset, tmp_path):
+    """It fails when the dataset is built, before any hook: that path
+    names it, whether the hook is on or not."""
+    path = with_split(tiny_dataset['ann_file'], tmp_path, 'empty.pkl',
+                      lambda split: split.update(xsub_train=[]))
+    runner = demo_runner(tiny_dataset, path, tmp_path / 'work', **{
+        'default_hooks.data_check.enabled': enabled})
+    with pytest.raises(DataCheckError) as info:
+        runner.train()
+    message = str(info.value)
+    assert f"{path}, split 'xsub_train'" in message
+    assert '"split"[\'xsub_train\'] is empty: it names no clip' in message
+    assert_not_trained(runner, tmp_path / 'work')
+
+
+def test_clips_without_annotation_stop_training_and_testing(
+        tiny_dataset, tmp_path):
+    path = with_split(
+        tiny_dataset['ann_file'], tmp_path, 'missing.pkl',
+        lambda split: [names.append(f'gone_{name}')
+                       for name, names in split.items()])
+    runner = demo_runner(tiny_dataset, path, tmp_path / 'work')
+    with pytest.raises(DataCheckError) as info:
+        runner.train()
+    message = str(info.value)
+    for split in ('xsub_train', 'xsub_val'):
+        assert f"{path}, split '{split}'" in message
+        assert f"1 clip; \"split\"['{split}'] names" in message
+        assert f"frame_dir='gone_{split}'" in message
+    assert_not_trained(runner, tmp_path / 'work')
+    # the test split: what the accuracy is measured on would change
+    with pytest.raises(DataCheckError, match="(?s)split 'xsub_val'.*"
+                       "frame_dir='gone_xsub_val'"):
+        demo_runner(tiny_dataset, path, tmp_path / 'test').test()
+
+
+def test_missing_clips_warn_tests_the_rest_and_a_correct_file_trains(
+        tiny_dataset, tmp_path):
+    path = with_split(tiny_dataset['ann_file'], tmp_path, 'missing.pkl',
+                      lambda split: split['xsub_val'].append('gone'))
+    runner = demo_runner(tiny_dataset, path, tmp_path / 'test', **{
+        'default_hooks.data_check.missing_clips': 'warn'})
+    metrics = runner.test()
+    assert 'acc/top1' in metrics
+    assert len(runner.test_dataloader.dataset) == 24  # the clips there are
+    log = next((tmp_path / 'test').glob('*/*.log')).read_text()
+    assert "split 'xsub_val': 1 of the 25 clips of split 'xsub_val' have " \
+        "no annotation and are left out: 'gone'" in log
+    # the check does not refuse what is fine
+    runner = demo_runner(tiny_dataset, tiny_dataset['ann_file'],
+                         tmp_path / 'train')
+    runner.train()
+    assert runner.iter > 0 and 'train/loss' in runner.message_hub.log_scalars

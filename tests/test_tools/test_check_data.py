@@ -171,3 +171,32 @@ def test_2d_configs(config, tmp_path, capsys):
         'and a "keypoint_score": 3 coordinates per joint, 3D data with a 2D ' \
         'config' in out
     assert "25 joints, the config's layout has 17 (Coco17To20)" in out
+
+
+def test_an_empty_split_and_clips_without_annotation(tiny_dataset, tmp_path,
+                                                     capsys):
+    def change(data):
+        data['split']['xsub_train'] = []
+        data['split']['xsub_val'] += ['gone1', 'gone2']
+
+    path, _ = spoiled(tiny_dataset, tmp_path, change)
+    code, out, _ = run_main([path, '--config', DEMO_CONFIG], capsys)
+    assert code == 1
+    assert '"split"[\'xsub_train\'] is empty: it names no clip' in out
+    assert 'clips the split names but no annotation has: 2 clips; ' \
+        '"split"[\'xsub_val\'] names 26' in out
+    assert "frame_dir='gone1'" in out and "frame_dir='gone2'" in out
+    assert '3 problems' in out
+    assert out.rstrip().endswith('--missing-clips warn.')
+    # the switch: the clips a warning, the empty split still a problem
+    code, out, _ = run_main([path, '--missing-clips', 'warn'], capsys)
+    assert code == 1 and '1 problem in' in out
+    assert "warning: 2 of the 26 clips of split 'xsub_val' have no " \
+        "annotation and are left out: 'gone1', 'gone2'" in out
+    path, _ = spoiled(tiny_dataset, tmp_path,
+                      lambda d: d['split']['xsub_val'].append('gone'),
+                      name='missing.pkl')
+    code, out, _ = run_main([path, '--missing-clips', 'warn'], capsys)
+    assert code == 0, out
+    code, out, _ = run_main([path], capsys)
+    assert code == 1 and "frame_dir='gone'" in out

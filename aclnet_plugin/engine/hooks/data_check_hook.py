@@ -6,9 +6,10 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmaction.registry import HOOKS
-from ...datasets.check import (DataCheckReport, check_annotations,
-                               check_labels, load_annotations,
-                               pipeline_expectation, raise_for_problems)
+from ...datasets.check import (MISSING_CLIPS, DataCheckReport,
+                               check_annotations, check_labels,
+                               load_annotations, pipeline_expectation,
+                               raise_for_problems)
 
 #: The last line of the hook's errors: what to do.
 HINT = ('Nothing was run. `python tools/check_data.py FILE --config CONFIG` '
@@ -25,12 +26,13 @@ class DataCheckHook(Hook):
     ``RepeatDataset`` / ``ConcatDataset`` wrappers, each PySKL
     ``PoseDataset``'s file is read again (once for all its splits) and its
     split checked by :func:`~aclnet_plugin.datasets.check.check_annotations`:
-    file structure, duplicate ``frame_dir``, missing fields, keypoint rank,
-    joints and coordinates against the pipeline (2D data with a 3D config
-    and the reverse), ``keypoint_score`` shape, labels against the head's
-    ``num_classes``, NaN and inf, empty clips and ``total_frames``. Every
-    problem is reported at once, each kind with its count and first samples
-    (index, ``frame_dir``, field), in a
+    file structure (an absent or empty split among it), clips the split
+    names but no annotation has, duplicate ``frame_dir``, missing fields,
+    keypoint rank, joints and coordinates against the pipeline (2D data
+    with a 3D config and the reverse), ``keypoint_score`` shape, labels
+    against the head's ``num_classes``, NaN and inf, empty clips and
+    ``total_frames``. Every problem is reported at once, each kind with its
+    count and first samples (index, ``frame_dir``, field), in a
     :class:`~aclnet_plugin.datasets.check.DataCheckError`. The files are
     only read.
 
@@ -53,17 +55,31 @@ class DataCheckHook(Hook):
     mmengine 0.10 refuses ``default_hooks.data_check=None``, which it only
     accepts for its own default hooks.
 
+    Clips a split names but no annotation has would be left out silently
+    by ``PoseDataset`` (changing, on a test split, what the accuracy is
+    measured on): an error by default; ``missing_clips='warn'`` (on the
+    command line ``--cfg-options default_hooks.data_check.missing_clips=
+    warn``) goes on without them, with a warning giving their count and
+    first names.
+
     Args:
         enabled (bool): Whether to check. Defaults to True.
         max_examples (int): Samples shown per kind of problem. Defaults
             to 5.
+        missing_clips (str): Clips a split names but no annotation has:
+            ``'error'`` or ``'warn'``. Defaults to ``'error'``.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, enabled: bool = True, max_examples: int = 5) -> None:
+    def __init__(self, enabled: bool = True, max_examples: int = 5,
+                 missing_clips: str = 'error') -> None:
+        if missing_clips not in MISSING_CLIPS:
+            raise ValueError(f'DataCheckHook: missing_clips must be one of '
+                             f'{MISSING_CLIPS}, not {missing_clips!r}')
         self.enabled = bool(enabled)
         self.max_examples = max_examples
+        self.missing_clips = missing_clips
         self._checked = set()  # ids of the datasets found fine
 
     @staticmethod
@@ -139,7 +155,16 @@ class DataCheckHook(Hook):
         for report in reports:
             for note in report.notes:
                 runner.logger.info(f'DataCheckHook: {report.where}: {note}')
-        raise_for_problems(reports, HINT)
+            for warning in report.warnings:
+                runner.logger.warning(
+                    f'DataCheckHook: {report.where}: {warning} '
+                    f"(missing_clips='warn')")
+        hint = HINT
+        if any('missing_clip' in r.problems for r in reports):
+            hint += ('; to go on without the clips that have no annotation: '
+                     '--cfg-options default_hooks.data_check.missing_clips='
+                     'warn')
+        raise_for_problems(reports, hint)
         for role in roles:
             self._checked.update(
                 id(leaf) for leaf in _leaf_datasets(_dataset_of(runner, role)))
@@ -152,7 +177,8 @@ class DataCheckHook(Hook):
         return check_annotations(
             data, ann_file, leaf.split, num_classes,
             allow_no_label=role != 'train', max_examples=self.max_examples,
-            skeleton_files='skeleton' in prefix, **expected)
+            skeleton_files='skeleton' in prefix,
+            missing_clips=self.missing_clips, **expected)
 
 
 def check_dataset_labels(dataset, num_classes: int,
