@@ -1,7 +1,8 @@
-from .hooks import DataCheckHook, FiniteLossHook, MotionFamilyHook
+from .hooks import (DataCheckHook, FiniteLossHook, MotionFamilyHook,
+                    TopologyMonitorHook)
 from .optimizers import SkipNonFiniteOptimWrapper
 
 __all__ = [
     'DataCheckHook', 'FiniteLossHook', 'MotionFamilyHook',
-    'SkipNonFiniteOptimWrapper'
+    'SkipNonFiniteOptimWrapper', 'TopologyMonitorHook'
 ]

@@ -30,3 +30,12 @@ model = dict(
             temperature=0.1,
             loss_weight=0.1),
         memory_size=360))
+# Logs alpha, beta and the size of the last block's topology every epoch
+# (in all three arms), to see how the learned graph grows.
+custom_hooks = [
+    dict(
+        type='MotionFamilyHook',
+        start_epoch={{_base_.family_start_epoch}},
+        class_names={{_base_.class_names}}),
+    dict(type='TopologyMonitorHook')
+]
