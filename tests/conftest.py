@@ -1,5 +1,6 @@
 """Shared fixtures: a tiny demo dataset and configs derived from the demo one,
 tools loaded by path, and the real datasets of ``../shared``."""
+import gc
 import importlib.util
 import os
 import os.path as osp
@@ -7,10 +8,12 @@ import pickle
 import subprocess
 import sys
 
+import mmengine.config.config
 import pytest
 import torch
 
 import aclnet_plugin  # noqa: F401  (compat fixes, registration)
+from helpers import sitecustomize
 from mmaction.utils import register_all_modules
 
 register_all_modules(init_default_scope=True)
@@ -22,6 +25,15 @@ DEMO_CONFIG = osp.join(
     REPO, 'configs', 'aclnet',
     'aclnet_stgcnpp_1xb16-joint-u32-24e_demo-keypoint-3d.py')
 HELPERS = osp.join(REPO, 'tests', 'helpers')
+# No yapf formatting of configs (helpers/sitecustomize.py), here and in
+# every Python the tests start.
+mmengine.config.config.FormatCode = sitecustomize.format_code
+os.environ['PYTHONPATH'] = os.pathsep.join(
+    p for p in (HELPERS, os.environ.get('PYTHONPATH')) if p)
+# What the imports made stays for the session: keep it out of the garbage
+# collector's sweeps (mmengine runs a full gc.collect() for every dataset it
+# builds, 0.6 s each with torch, mmengine and mmaction in memory).
+gc.freeze()
 SHARED_DATASETS = osp.join(REPO, '..', 'shared', 'datasets')
 
 

@@ -75,6 +75,9 @@ def parse_args(argv=None):
                         help="CUDA: ACLNet steps under sync debug mode 'error'")
     parser.add_argument('--quick', action='store_true',
                         help='tiny sizes, a few repeats (for tests)')
+    parser.add_argument('--no-peak-memory', action='store_true',
+                        help='skip the peak memory of a step (on CPU '
+                        "torch's MemTracker sees every operation: slow)")
     parser.add_argument('--out', help='write the results as JSON here')
     parser.add_argument('--pipeline', metavar='CONFIG',
                         help='time the data pipelines of this config instead')
@@ -96,6 +99,11 @@ def parse_args(argv=None):
         args.batch_size, args.clip_len, args.base_channels = 4, 16, 8
         args.queue_size, args.repeats, args.warmup = 32, 3, 1
         args.family_classes = [60, 400]
+    # the quick mode's backbone: 4 blocks (the widths and strides of the
+    # full one's blocks 1, 5, 8 and 10), a third of the operations
+    args.stages = (dict(num_stages=4, inflate_stages=[2, 3],
+                        down_stages=[2, 3]) if args.quick and
+                   not args.pipeline else {})
     return args
 
 
@@ -108,7 +116,8 @@ def build_models(args, device):
     """Stock, ACL and ACL + queue recognizers with identical weights."""
     in_channels = args.base_channels * 4
     head = dict(num_classes=args.num_classes, in_channels=in_channels)
-    backbone = dict(BACKBONE, base_channels=args.base_channels)
+    backbone = dict(BACKBONE, base_channels=args.base_channels,
+                    **args.stages)
     stock = MODELS.build(dict(type='RecognizerGCN', backbone=backbone,
                               cls_head=dict(type='GCNHead', **head)))
     stock.init_weights()
@@ -342,6 +351,7 @@ def run(args):
         torch=torch.__version__,
         setup=dict(batch_size=args.batch_size, num_classes=args.num_classes,
                    clip_len=args.clip_len, base_channels=args.base_channels,
+                   blocks=args.stages.get('num_stages', 10),
                    queue_size=args.queue_size, repeats=args.repeats,
                    warmup=args.warmup, amp=args.amp,
                    sync_debug=args.sync_debug),
@@ -363,15 +373,18 @@ def run(args):
                            for name, m in models.items()},
         head_parameters={name: param_count(m.cls_head)
                          for name, m in models.items()},
-        peak_step_bytes={name: peak_step_memory(m, args, device)
-                         for name, m in models.items()})
+        peak_step_bytes={
+            name: (None if args.no_peak_memory else
+                   peak_step_memory(m, args, device))
+            for name, m in models.items()})
     return result
 
 
 def print_table(result):
     print(f'Device: {result["device"]}, torch {result["torch"]}')
     setup = result['setup']
-    print(f'ST-GCN++ (base {setup["base_channels"]}), batch '
+    print(f'ST-GCN++ ({setup.get("blocks", 10)} blocks, base '
+          f'{setup["base_channels"]}), batch '
           f'{setup["batch_size"]}, {setup["clip_len"]} frames, '
           f'{setup["num_classes"]} classes; median of {setup["repeats"]} '
           f'interleaved steps after {setup["warmup"]} warm-up'

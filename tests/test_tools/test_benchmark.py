@@ -27,7 +27,9 @@ def test_quick_benchmark(tmp_path, capsys):
              result['head_buffer_bytes']['ACL'])
     assert extra == 32 * 256 * 4 + 32 * 4
     assert result['head_buffer_bytes']['stock GCNHead'] == 0
-    assert json.load(open(out))['setup']['batch_size'] == 4
+    assert all(b > 0 for b in result['peak_step_bytes'].values())
+    setup = json.load(open(out))['setup']
+    assert (setup['batch_size'], setup['blocks']) == (4, 4)
     printed = capsys.readouterr().out
     assert '| ACL + queue |' in printed and 'family update' in printed
 
@@ -37,8 +39,9 @@ def test_quick_benchmark_mixed_precision(capsys):
     optimiser step outside it."""
     import torch
     tool = load_tool()
-    result = tool.main(['--quick', '--amp'])
+    result = tool.main(['--quick', '--amp', '--no-peak-memory'])
     assert result['setup']['amp'] is True
+    assert set(result['peak_step_bytes'].values()) == {None}
     assert all(t > 0 for t in result['step_seconds'].values())
     assert 'mixed precision' in capsys.readouterr().out
 
