@@ -45,11 +45,18 @@ CASIA_B_REID = {
 # Similarity of an excluded gallery item: below every cosine similarity.
 _EXCLUDED = -2.0
 # Bytes of working memory of one similarity, for the automatic chunk size:
-# the similarity, _count_at_least's buffers and histogram, the group mask.
-_BYTES_PER_SIMILARITY = 32
-# A chunk's working memory. On a 2-core CPU 10k x 10k took 0.76-0.87 s
-# (medians) with 12, 24, 48 and 96 MB alike, within the run-to-run spread.
-_CHUNK_BYTES = 24 * 2**20
+# the similarity and the group mask.
+_BYTES_PER_SIMILARITY = 5
+# A chunk's working memory. On a 2-core Xeon 10k x 10k took the same time
+# with 6, 12, 24 and 48 MB (the matrix product is efficient from about 100
+# probes); the peak memory grows with it.
+_CHUNK_BYTES = 12 * 2**20
+# Similarities that _count_at_least bins at once on the CPU, per thread:
+# with its buffers (about 24 bytes a similarity) about 3 MB, near a core's
+# L2 cache, in pieces few enough that the cost of launching each operation
+# stays small. On a 2-core Xeon 2^15 to 2^18 took about the same time,
+# 2^20 more.
+_PIECE_SIMILARITIES = 2**17
 
 
 def retrieval_scores(probe: Tensor,
@@ -76,9 +83,9 @@ def retrieval_scores(probe: Tensor,
         ranks (Sequence[int]): The ranks r of the CMC curve to report.
             Defaults to (1, 5).
         chunk_size (int, optional): Probes compared at once. Defaults to
-            None: as many as keep the working memory (a (chunk, G)
-            similarity matrix and its counting, about 32 bytes per
-            similarity) within about 24 MB.
+            None: as many as keep the (chunk, G) similarity matrix (and
+            the group mask) within about 12 MB; the counting works on
+            cache-sized pieces of it.
         probe_groups (Tensor, optional): (P,) integer groups of the probes
             (e.g. view angles). Gallery items of the probe's group are left
             out of its ranking (CASIA-B's "excluding identical views").
@@ -222,14 +229,20 @@ def _histogram_width(num_columns: int) -> int:
 
 
 def _count_buffers(rows: int, num_columns: int, device) -> Tuple[Tensor, ...]:
-    """Working memory of _count_at_least for up to ``rows`` rows."""
+    """Working memory of _count_at_least for pieces of up to ``rows`` rows
+    (fewer on the CPU: :data:`_PIECE_SIMILARITIES` similarities a thread)."""
+    if torch.device(device).type == 'cpu':
+        piece = _PIECE_SIMILARITIES * torch.get_num_threads()
+        rows = min(rows, max(1, piece // max(num_columns, 1)))
     width = _histogram_width(num_columns)
     keys = torch.empty(rows, num_columns, device=device)
     split = torch.empty_like(keys)
     bins = torch.empty_like(keys, dtype=torch.long)
     ones = torch.ones_like(keys, dtype=torch.int32)
     histogram = torch.empty(rows, 2 * width, dtype=torch.int32, device=device)
-    return keys, split, bins, ones, histogram
+    # each bin's lowest threshold: inf, as every piece leaves it
+    lowest = torch.full((rows, width), torch.inf, device=device)
+    return keys, split, bins, ones, histogram, lowest
 
 
 def _count_at_least(sims: Tensor,
@@ -247,13 +260,23 @@ def _count_at_least(sims: Tensor,
     the lowest one of its bin (rare: two thresholds within a bin's width)
     is counted by comparing it with its whole row.
 
+    The map is ``s * scale + offset``, clamped to the bins: it takes each
+    row's lowest threshold to bin 2 and its highest to bin ``width - 6``
+    or below, so that the thresholds are spread over the bins and few
+    share one. Any increasing map gives exact counts, and this one is
+    increasing as computed: the power of two scale is exact, so the one
+    rounding (of the offset's addition) is the same on every code path.
+    On the CPU the rows are binned a piece at a time
+    (:data:`_PIECE_SIMILARITIES` entries a thread), whose working memory
+    stays in the cores' caches.
+
     Args:
         sims (Tensor): (c, G) float32 similarities in [-2, 2].
         columns (Tensor): (c, n) int64 columns of the thresholds.
         selected (Tensor): (c, n) bool, the thresholds to count for.
         buffers (tuple, optional): Working memory from
-            :func:`_count_buffers` for at least c rows. Defaults to None
-            (allocated).
+            :func:`_count_buffers`; its rows are the piece size. Defaults
+            to None (allocated).
 
     Returns:
         Tensor: (c, n) int64 counts, 0 where not selected.
@@ -261,47 +284,71 @@ def _count_at_least(sims: Tensor,
     rows, num_columns = sims.shape
     if buffers is None:
         buffers = _count_buffers(rows, num_columns, sims.device)
-    keys, split, bins, ones, histogram = (b[:rows] for b in buffers)
-    width = histogram.shape[1] // 2
+    step, width = len(buffers[0]), buffers[-1].shape[1]
     thresholds = torch.where(selected, sims.gather(1, columns), torch.inf)
-    # The bins span [lowest threshold, row maximum] by s * scale + offset
-    # with a power of two scale (exact), so that the one rounding is the
-    # same on every code path and the map is monotone.
-    high = sims.amax(dim=1, keepdim=True)
-    low = torch.minimum(thresholds.amin(dim=1, keepdim=True), high)
-    # high - low <= 2^e, so (high - low) * scale <= width - 4
-    _, exponent = torch.frexp(high - low)
-    exponent = ((width - 4).bit_length() - 1 - exponent).clamp_(
+    has_any = selected.any(dim=1, keepdim=True)
+    low = torch.where(has_any, thresholds.amin(dim=1, keepdim=True), 0)
+    high = torch.where(selected, thresholds, -torch.inf).amax(dim=1,
+                                                              keepdim=True)
+    # (0 for a row without one.) high - low < 2^e, so (high - low) * scale
+    # < 2^(bits - 1) <= width - 8.
+    _, exponent = torch.frexp(torch.where(has_any, high - low, 0))
+    exponent = ((width - 8).bit_length() - 1 - exponent).clamp_(
         max=21)  # |s| * scale <= 2^22: offsets well within float32
     scale = ((exponent + 127) << 23).int().view(torch.float32)  # exact 2^.
-    offset = 2 - low * scale  # thresholds in bins >= 1
-    torch.addcmul(offset, sims, scale, out=keys).clamp_(0, width - 1)
-    keys.trunc_()  # whole numbers, so that adding width below is exact
-    bins.copy_(keys)
-    threshold_bins = bins.gather(1, columns)
-    # Each bin's lowest threshold (inf in a bin without one). An entry at or
-    # above the lowest threshold of its bin is counted in column
-    # bin + width of the histogram (the bin's upper half), others in bin.
-    lowest = torch.full((rows, width), torch.inf, device=sims.device)
-    lowest.scatter_reduce_(1, threshold_bins, thresholds, 'amin')
-    torch.gather(lowest, 1, bins, out=split)
-    torch.ge(sims, split, out=split)
-    bins.copy_(torch.add(keys, split, alpha=width, out=keys))
-    histogram.zero_().scatter_add_(1, bins, ones)
-    lower, upper = histogram[:, :width], histogram[:, width:]
-    # entries >= a bin's lowest threshold: those in the bins above it and
-    # those in its upper half
-    in_or_below = lower.add_(upper).cumsum_(1)
-    counts = num_columns - (in_or_below.gather(1, threshold_bins) -
-                            upper.gather(1, threshold_bins)).long()
-    above_lowest = selected & (thresholds > lowest.gather(1, threshold_bins))
+    offset = 2 - low * scale  # the lowest threshold in bin 2
+    below = torch.empty(columns.shape, dtype=torch.int32, device=sims.device)
+    lowest_in_bin = torch.empty_like(thresholds)
+    for start in range(0, rows, step):
+        part = slice(start, start + step)
+        _bin_piece(sims[part], columns[part], thresholds[part], scale[part],
+                   offset[part], buffers, below[part], lowest_in_bin[part])
+    counts = num_columns - below.long()
+    above_lowest = selected & (thresholds > lowest_in_bin)
     if above_lowest.any():
         row, slot = above_lowest.nonzero(as_tuple=True)
-        for first in range(0, len(row), rows):  # a chunk's memory at most
-            part = slice(first, first + rows)
+        for first in range(0, len(row), step):  # a piece's memory at most
+            part = slice(first, first + step)
             counts[row[part], slot[part]] = (sims[row[part]] >= thresholds[
                 row[part], slot[part], None]).sum(dim=1)
     return counts.masked_fill_(~selected, 0)
+
+
+def _bin_piece(sims: Tensor, columns: Tensor, thresholds: Tensor,
+               scale: Tensor, offset: Tensor, buffers: Tuple[Tensor, ...],
+               below: Tensor, lowest_in_bin: Tensor) -> None:
+    """The histogram of :func:`_count_at_least` for rows that ``buffers``
+    hold at once, binned by ``sims * scale + offset`` ((c, 1) each).
+
+    Writes ``below`` (c, n), the entries of each row below the lowest
+    threshold in a threshold's bin, and ``lowest_in_bin`` (c, n), that
+    threshold.
+    """
+    keys, split, bins, ones, histogram, lowest = buffers
+    if len(sims) < len(keys):  # the last piece
+        keys, split, bins, ones, histogram, lowest = (
+            b[:len(sims)] for b in buffers)
+    width = lowest.shape[1]
+    torch.mul(sims, scale, out=keys).add_(offset).clamp_(0, width - 1)
+    keys.trunc_()  # whole numbers, so that 2 * key + half below is exact
+    bins.copy_(keys)
+    threshold_bins = bins.gather(1, columns)
+    # Each bin's lowest threshold (inf in a bin without one). An entry at or
+    # above the lowest threshold of its bin is counted in the bin's upper
+    # half, column 2 * bin + 1 of the histogram, others in its lower half,
+    # column 2 * bin.
+    lowest.scatter_reduce_(1, threshold_bins, thresholds, 'amin')
+    torch.gather(lowest, 1, bins, out=split)
+    torch.ge(sims, split, out=split)
+    bins.copy_(torch.add(split, keys, alpha=2, out=keys))
+    histogram.zero_().scatter_add_(1, bins, ones)
+    # column 2 * bin: the entries in the bins below and in the bin's lower
+    # half, those below its lowest threshold
+    torch.gather(histogram.cumsum_(1), 1, 2 * threshold_bins, out=below)
+    torch.gather(lowest, 1, threshold_bins, out=lowest_in_bin)
+    # inf again (a stale threshold would only send the thresholds of its bin
+    # to the comparison with their whole row)
+    lowest.scatter_(1, threshold_bins, torch.inf)
 
 
 def mean_by_group(
@@ -508,7 +555,11 @@ def _check_embeddings(name: str, embeddings: Tensor) -> Tensor:
         raise TypeError(f'{name} must be floating point, got '
                         f'{embeddings.dtype}')
     embeddings = embeddings.detach().float()
-    if not bool(torch.isfinite(embeddings).all()):
+    # The sum is finite only if every entry is (a NaN or an inf makes it
+    # NaN or inf), and it is far cheaper than checking every entry: that is
+    # done only when the sum is not finite (or overflows).
+    if not (bool(embeddings.sum().isfinite())
+            or bool(torch.isfinite(embeddings).all())):
         bad = int((~torch.isfinite(embeddings)).any(dim=1).nonzero()[0])
         raise ValueError(f'{name} row {bad} is not finite (NaN or inf)')
     return embeddings

@@ -15,8 +15,10 @@ import torch
 import torch.nn.functional as F
 
 import aclnet_plugin  # noqa: F401  (compatibility fixes before mmaction)
+from aclnet_plugin.evaluation import retrieval
 from aclnet_plugin.evaluation.retrieval import (CASIA_B_VIEWS,
                                                 _count_at_least,
+                                                _count_buffers,
                                                 casia_b_gait_table,
                                                 mean_by_group, reid_settings,
                                                 retrieval_scores)
@@ -281,21 +283,102 @@ def test_count_at_least_on_near_ties():
 
 
 def test_count_at_least_entry_just_below_a_bin_edge():
-    # 300 columns: 132 bins; thresholds 0 and row maximum 1 give the map
-    # 64 s + 2. The entry e = 11/64 - 2^-24 lies in the bin of a = 10/64
-    # (key 13 - 2^-18), above a, so in that bin's upper half; b = 11/64 is
-    # in the next bin (key 13). 13 - 2^-18 + 132 rounds to 145 in float32:
-    # the key must be a whole number before the half is added, or e lands
-    # in b's upper half and counts as >= b.
+    # 300 columns: 132 bins. Thresholds 0, a = 10/64, b = 11/64 and 3/4
+    # span 3/4, so the map is 64 s + 2 (the largest power of two scale
+    # with span * scale <= 132 - 8). The entry e = 11/64 - 2^-24 lies in
+    # the bin of a (key 13 - 2^-18), above a, so in that bin's upper half;
+    # b is in the next bin (key 13). 13 - 2^-18 + 132 rounds to 145 in
+    # float32: the key must be a whole number before the half is added, or
+    # e lands in b's upper half and counts as >= b.
     e = 11 / 64 - 2.0**-24
     sims = torch.full((1, 300), -0.5)
-    sims[0, :5] = torch.tensor([0.0, 10 / 64, e, 11 / 64, 1.0])
+    sims[0, :6] = torch.tensor([0.0, 10 / 64, e, 11 / 64, 1.0, 0.75])
     assert sims[0, 2] == e and sims[0, 2] < sims[0, 3]
-    columns = torch.tensor([[0, 1, 3]])
-    selected = torch.ones(1, 3, dtype=torch.bool)
-    # >= 0: 0, a, e, b, 1; >= a: a, e, b, 1; >= b: b, 1
-    expected = torch.tensor([[5, 4, 2]])
+    columns = torch.tensor([[0, 1, 3, 5]])
+    selected = torch.ones(1, 4, dtype=torch.bool)
+    # >= 0: 0, a, e, b, 1, 3/4; >= a: a, e, b, 1, 3/4; >= b: b, 1, 3/4;
+    # >= 3/4: 1, 3/4
+    expected = torch.tensor([[6, 5, 3, 2]])
     assert torch.equal(_count_at_least(sims, columns, selected), expected)
+
+
+def test_count_at_least_hand_worked_pieces():
+    # Pieces of two rows (the buffers' rows), so rows 0 and 1 share one
+    # scale and row 2 is a piece of its own.
+    buffers = _count_buffers(2, 8, 'cpu')
+    assert len(buffers[0]) == 2
+    d = 2.0**-20
+    sims = torch.tensor([
+        # thresholds 1/2 (col 0), 1/4 (col 2), 3/4 (col 3); ties at 1/2
+        [0.5, 0.5, 0.25, 0.75, -1.0, 0.5, 0.0, 1.0],
+        # thresholds 1/2 (col 0) and 1/2 + d (col 1), with 1/2 + d/2 and
+        # 1/2 - d/2 between and beside them. The piece's scale comes from
+        # row 0's span (1/2): 32 s + offset, 68 bins, so both thresholds
+        # share a bin; the higher one is counted by the fallback.
+        [0.5, 0.5 + d, 0.5 + d / 2, 0.5 - d / 2, -0.5, 0.9, 0.5, 0.1],
+        # no threshold selected
+        [0.3, 0.2, 0.1, 0.0, -0.1, -0.2, -0.3, -0.4],
+    ])
+    columns = torch.tensor([[0, 2, 3], [0, 1, 0], [0, 1, 2]])
+    selected = torch.tensor([[True, True, True], [True, True, False],
+                             [False, False, False]])
+    # row 0: >= 1/2: 0.5, 0.5, 0.75, 0.5, 1.0 -> 5; >= 1/4: those and
+    # 0.25 -> 6; >= 3/4: 0.75, 1.0 -> 2
+    # row 1: >= 1/2: 0.5, 0.5 + d, 0.5 + d/2, 0.9, 0.5 -> 5;
+    # >= 1/2 + d: 0.5 + d, 0.9 -> 2; the unselected slot counts 0
+    expected = torch.tensor([[5, 6, 2], [5, 2, 0], [0, 0, 0]])
+    assert torch.equal(_count_at_least(sims, columns, selected, buffers),
+                       expected)
+    assert torch.equal(_count_at_least(sims, columns, selected), expected)
+
+
+@pytest.mark.parametrize('seed', range(6))
+def test_count_at_least_matches_comparison_over_pieces(seed, monkeypatch):
+    # Small pieces (a few rows each, the last one shorter), rows of very
+    # different spans in one piece (so that thresholds share bins), exact
+    # ties, rows of one value and rows without thresholds.
+    monkeypatch.setattr(retrieval, '_PIECE_SIMILARITIES',
+                        max(1, 200 // torch.get_num_threads()))
+    generator = torch.Generator().manual_seed(seed)
+    rows, cols = 23, 60
+    sims = torch.randint(-8, 9, (rows, cols), generator=generator) / 8.0
+    narrow = torch.rand(rows, cols, generator=generator) < 0.5
+    sims[::3] = torch.where(narrow[::3], 0.5 + 2.0**-22 * torch.randint(
+        0, 4, (len(sims[::3]), cols), generator=generator), sims[::3])
+    sims[4] = 0.25
+    columns = torch.randint(0, cols, (rows, 9), generator=generator)
+    selected = torch.rand(rows, 9, generator=generator) < 0.7
+    selected[[5, 17]] = False
+    thresholds = sims.gather(1, columns)
+    expected = (sims[:, None, :] >= thresholds[:, :, None]).sum(-1)
+    expected[~selected] = 0
+    assert torch.equal(_count_at_least(sims, columns, selected), expected)
+
+
+def test_small_pieces_give_identical_scores(monkeypatch):
+    generator = torch.Generator().manual_seed(5)
+    probe, gallery = (exact_vectors(40, 8, generator),
+                      exact_vectors(90, 8, generator))
+    probe_ids = torch.randint(0, 7, (40, ), generator=generator)
+    gallery_ids = torch.randint(0, 6, (90, ), generator=generator)
+    groups = dict(probe_groups=torch.randint(0, 3, (40, ),
+                                             generator=generator),
+                  gallery_groups=torch.randint(0, 3, (90, ),
+                                               generator=generator))
+    whole = retrieval_scores(probe, probe_ids, gallery, gallery_ids,
+                             ranks=(1, 2, 5), **groups)
+    hits, ap, valid = ref_scores(probe, probe_ids, gallery, gallery_ids,
+                                 (1, 2, 5), **groups)
+    assert torch.equal(whole['cmc_hits'], hits)
+    torch.testing.assert_close(whole['ap'], ap.float(), equal_nan=True)
+    monkeypatch.setattr(retrieval, '_PIECE_SIMILARITIES', 1)  # a row each
+    for chunk_size in (None, 9):
+        out = retrieval_scores(probe, probe_ids, gallery, gallery_ids,
+                               ranks=(1, 2, 5), chunk_size=chunk_size,
+                               **groups)
+        for key in ('cmc_hits', 'valid', 'ap'):
+            torch.testing.assert_close(out[key], whole[key], rtol=0, atol=0,
+                                       equal_nan=True)
 
 
 def test_input_errors_name_the_problem():
@@ -318,6 +401,13 @@ def test_input_errors_name_the_problem():
     bad[1, 2] = float('nan')
     with pytest.raises(ValueError, match='probe row 1 is not finite'):
         retrieval_scores(bad, PROBE_IDS, gallery, GALLERY_IDS)
+    bad[1, 2], bad[2, 0], bad[2, 1] = 0, float('inf'), -float('inf')
+    with pytest.raises(ValueError, match='probe row 2 is not finite'):
+        retrieval_scores(bad, PROBE_IDS, gallery, GALLERY_IDS)
+    # finite entries whose sum overflows are fine
+    big = torch.full((3, 5), 3e38)
+    assert not big.sum().isfinite()
+    retrieval_scores(big, PROBE_IDS, gallery, GALLERY_IDS)
 
 
 def test_empty_probe_or_gallery():
@@ -507,7 +597,15 @@ def test_benchmark_tool_runs_small():
     result = tool.main(['--probes', '300', '--gallery', '200', '--dim', '16',
                         '--ids', '20', '--runs', '1', '--large', '0',
                         '--threads', '1'])
-    assert result['seconds'] > 0
+    assert result['seconds'] > 0 and result['matmul_seconds'] > 0
+    assert result['ratio'] == pytest.approx(result['seconds'] /
+                                            result['matmul_seconds'])
+    assert len(result['all_seconds']) == len(
+        result['all_matmul_seconds']) == 1
+    assert result['cpu_ratio'] > 0
+    setup = result['setup']
+    assert setup['cpu'] and setup['threads'] == 1
+    assert setup['kernels'] == torch.backends.cpu.get_cpu_capability()
     assert 0 <= result['scores']['mAP'] <= 100
     assert result['peak_rss_growth_mb'] is None or result[
         'peak_rss_growth_mb'] >= 0

@@ -2,13 +2,21 @@
 
 Times rank-1, rank-5 and mAP together (one call of
 :func:`aclnet_plugin.evaluation.retrieval.retrieval_scores`) on random
-L2-normalised embeddings with random identities: the median of ``--runs``
-calls after one warm-up, with torch using ``--threads`` threads (default:
-the machine's cores). The peak memory growth of one call is measured in a
-fresh process per size, after the embeddings exist: the peak resident set
-size after the call less the resident set size before it. On Linux the
-peak is VmHWM, reset before the call (``/proc/self/clear_refs``) so that
-the imports' peak does not hide the call's; ``resource.getrusage``'s
+L2-normalised embeddings with random identities against the matrix product
+of the similarities alone (``probe @ gallery.T``, the floor of any exact
+method), taking turns: after one warm-up of each, ``--runs`` rounds of a
+product then a call, with torch using ``--threads`` threads (default: the
+machine's cores). Reported: the medians, their ratio (metric / product),
+the same for the process's CPU time (which leaves out the time the process
+waits for a core: with ``--threads 1`` a steadier ratio on a machine busy
+with other work), and the CPU and the kernels torch runs (its CPU
+capability, set by ``ATEN_CPU_CAPABILITY``).
+
+The peak memory growth of one call is measured in a fresh process per
+size, after the embeddings exist: the peak resident set size after the
+call less the resident set size before it. On Linux the peak is VmHWM,
+reset before the call (``/proc/self/clear_refs``) so that the imports'
+peak does not hide the call's; ``resource.getrusage``'s
 maxrss cannot be used there, as a child process's starts at its parent's
 RSS. Elsewhere, maxrss's growth over the earlier peak, a lower bound.
 (psutil has no peak RSS on Linux.)
@@ -17,10 +25,12 @@ Example::
 
     python tools/analysis/benchmark_retrieval.py            # 10k x 10k
     python tools/analysis/benchmark_retrieval.py --large 0  # skip 20k x 20k
+    ATEN_CPU_CAPABILITY=avx2 python tools/analysis/benchmark_retrieval.py
 """
 import argparse
 import json
 import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -44,8 +54,9 @@ def parse_args(argv=None):
     parser.add_argument('--dim', type=int, default=256)
     parser.add_argument('--ids', type=int, default=500,
                         help='number of identities')
-    parser.add_argument('--runs', type=int, default=3,
-                        help='timed calls after the warm-up (median)')
+    parser.add_argument('--runs', type=int, default=5,
+                        help='timed rounds (product, call) after the warm-up '
+                        '(medians)')
     parser.add_argument('--threads', type=int, default=os.cpu_count(),
                         help='torch threads (default: the cores)')
     parser.add_argument('--chunk-size', type=int, default=None)
@@ -101,6 +112,19 @@ def _reset_peak() -> Optional[float]:
     return _status_mb('VmRSS')
 
 
+def cpu_model() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what platform
+    knows."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _inputs(args, num_probes: int, num_gallery: int):
     generator = torch.Generator().manual_seed(args.seed)
     probe, probe_ids = random_set(num_probes, args.dim, args.ids, generator)
@@ -148,30 +172,58 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     from aclnet_plugin.evaluation.retrieval import retrieval_scores
 
     inputs = _inputs(args, args.probes, args.gallery)
-    retrieval_scores(*inputs, ranks=(1, 5), chunk_size=args.chunk_size)
-    times = []
-    for _ in range(max(1, args.runs)):
-        start = time.perf_counter()
-        scores = retrieval_scores(*inputs, ranks=(1, 5),
-                                  chunk_size=args.chunk_size)
-        times.append(time.perf_counter() - start)
-    # the matrix product alone, for scale: the floor of any exact method
     probe, _, gallery, _ = inputs
-    start = time.perf_counter()
-    probe @ gallery.T
-    matmul = time.perf_counter() - start
+
+    def metric():
+        return retrieval_scores(*inputs, ranks=(1, 5),
+                                chunk_size=args.chunk_size)
+
+    def product():
+        probe @ gallery.T  # dropped (freed) within the timing, as it was made
+
+    def timed(call):
+        """The result of call(), its wall-clock and its CPU seconds."""
+        start, start_cpu = time.perf_counter(), time.process_time()
+        out = call()
+        return out, time.perf_counter() - start, \
+            time.process_time() - start_cpu
+
+    # taking turns, so that a change in the machine's load hits both alike
+    wall, cpu = dict(metric=[], product=[]), dict(metric=[], product=[])
+    metric(), product()  # warm-up
+    for _ in range(max(1, args.runs)):
+        for name, call in (('product', product), ('metric', metric)):
+            out, elapsed, elapsed_cpu = timed(call)
+            wall[name].append(elapsed)
+            cpu[name].append(elapsed_cpu)
+    scores = out
+    seconds = {k: statistics.median(v) for k, v in wall.items()}
+    cpu_seconds = {k: statistics.median(v) for k, v in cpu.items()}
     result = dict(
         setup=dict(probes=args.probes, gallery=args.gallery, dim=args.dim,
                    ids=args.ids, threads=torch.get_num_threads(),
-                   runs=len(times), chunk_size=args.chunk_size),
-        seconds=statistics.median(times), all_seconds=times,
-        matmul_seconds=matmul,
+                   runs=len(wall['metric']), chunk_size=args.chunk_size,
+                   cpu=cpu_model(),
+                   kernels=torch.backends.cpu.get_cpu_capability(),
+                   torch=torch.__version__),
+        seconds=seconds['metric'], all_seconds=wall['metric'],
+        matmul_seconds=seconds['product'],
+        all_matmul_seconds=wall['product'],
+        ratio=seconds['metric'] / seconds['product'],
+        cpu_seconds=cpu_seconds['metric'],
+        matmul_cpu_seconds=cpu_seconds['product'],
+        cpu_ratio=cpu_seconds['metric'] / cpu_seconds['product'],
         scores={k: scores[k] for k in ('rank1', 'rank5', 'mAP')},
         peak_rss_growth_mb=peak_growth(args, args.probes, args.gallery))
+    setup = result['setup']
     print(f'retrieval_scores {args.probes} x {args.gallery}, D={args.dim}, '
-          f'{args.ids} ids, {result["setup"]["threads"]} threads: '
-          f'{result["seconds"]:.3f} s (median of {len(times)}; the matrix '
-          f'product alone {matmul:.3f} s), peak RSS growth '
+          f'{args.ids} ids, {setup["threads"]} threads, {setup["cpu"]}, '
+          f'torch {setup["torch"]} {setup["kernels"]} kernels: '
+          f'{result["seconds"]:.3f} s, the matrix product alone '
+          f'{result["matmul_seconds"]:.3f} s: {result["ratio"]:.2f}x '
+          f'(medians of {len(wall["metric"])}, taking turns; CPU time '
+          f'{result["cpu_seconds"]:.3f} s / {result["matmul_cpu_seconds"]:.3f}'
+          f' s: {result["cpu_ratio"]:.2f}x), peak RSS growth '
           f'{_mb(result["peak_rss_growth_mb"])}')
     if args.large:
         result['large'] = dict(size=args.large,
