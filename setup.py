@@ -60,6 +60,9 @@ setup(
     ],
     # `pip install -e .[tensorboard]` for mmengine's TensorboardVisBackend
     # (about 20 MB with grpcio and protobuf, so not a default requirement)
-    extras_require={'tests': ['pytest'], 'tensorboard': ['tensorboard']},
+    extras_require={
+        'tests': ['pytest', 'pytest-xdist'],
+        'tensorboard': ['tensorboard']
+    },
     license='Apache License 2.0',
     zip_safe=False)

@@ -2,6 +2,7 @@
 tools loaded by path, and the real datasets of ``../shared``."""
 import gc
 import importlib.util
+import itertools
 import os
 import os.path as osp
 import pickle
@@ -23,7 +24,7 @@ torch.set_num_threads(1)
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(
     REPO, 'configs', 'aclnet',
-    'aclnet_stgcnpp_1xb16-joint-u32-24e_demo-keypoint-3d.py')
+    'aclnet_stgcnpp-tiny_1xb16-joint-motion-u24-28e_demo-keypoint-3d.py')
 HELPERS = osp.join(REPO, 'tests', 'helpers')
 # No yapf formatting of configs (helpers/sitecustomize.py), here and in
 # every Python the tests start.
@@ -241,11 +242,17 @@ def kgbd_pickles(kgbd_walks, tmp_path_factory):
                        for p in ('reid', 'open')})
 
 
+_TINY_RUNS = itertools.count()
+
+
 def tiny_config(dataset, work_dir, max_epochs=2, start_epoch=1, **options):
     """The demo config shrunk for tests, as an mmengine Config."""
     from mmengine.config import Config
     cfg = Config.fromfile(DEMO_CONFIG)
     cfg.work_dir = str(work_dir)
+    # mmengine names a run's logger (and so its log file) after the second
+    # it starts: two tiny runs of one process in a second would share one
+    cfg.experiment_name = f'tiny{next(_TINY_RUNS)}'
     num_workers = options.pop('num_workers', 1)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.ann_file = dataset['ann_file']

@@ -27,8 +27,9 @@ import subprocess
 import sys
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO = osp.join(REPO, 'configs', 'aclnet',
-                'aclnet_stgcnpp_1xb16-joint-u32-24e_demo-keypoint-3d.py')
+DEMO = osp.join(
+    REPO, 'configs', 'aclnet',
+    'aclnet_stgcnpp-tiny_1xb16-joint-motion-u24-28e_demo-keypoint-3d.py')
 STATE_KEYS = ('confusion', 'prototypes', 'prototype_seen', 'family_mask',
               'temperatures', 'queue_embeddings', 'queue_labels', 'queue_ptr')
 

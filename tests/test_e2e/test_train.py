@@ -51,7 +51,7 @@ def test_mim_train_demo_config(tiny_dataset, tmp_path):
     assert latest['epoch'] == 2
     assert (work_dir / 'motion_families' / 'epoch_1.json').exists()
     first = latest['classes'][0]
-    assert first['name'] == 'raise left arm'
+    assert first['name'] == 'raise both arms'
     assert len(first['member_names']) == len(first['members'])
     assert any(c['members'] for c in latest['classes'])
 

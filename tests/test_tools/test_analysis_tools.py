@@ -353,7 +353,7 @@ def test_families_pictures_and_churn(run, tmp_path, capsys):
     tool = load_tool('analysis/families.py')
     out = tmp_path / 'families'
     result = tool.main([run['work_dir'], '--checkpoint',
-                        run['checkpoints'][2], '--class', 'raise left arm',
+                        run['checkpoints'][2], '--class', 'raise both arms',
                         '--out-dir', str(out)])
     assert result['index'] == 0 and result['epoch'] == 2
     for name in ('family_0', 'confusion', 'affinity', 'churn'):

@@ -117,8 +117,10 @@ def test_the_config_splits_and_an_absent_split(tiny_dataset, tmp_path,
         "'xsub_val'" in out
 
 
-def test_cli_exit_codes(tiny_dataset, tmp_path):
-    """The script as a user runs it: 0 fine, 1 problems or unreadable."""
+def test_cli_exit_codes(tiny_dataset, tmp_path, capsys):
+    """The script as a user runs it: 0 fine, 1 problems or unreadable, 2 a
+    bad argument (two runs as a process, for the exit wiring; the rest
+    through main())."""
     tool = osp.join(REPO, 'tools', 'check_data.py')
     env = dict(os.environ, OMP_NUM_THREADS='1')
 
@@ -126,11 +128,6 @@ def test_cli_exit_codes(tiny_dataset, tmp_path):
         return subprocess.run([sys.executable, tool, *argv], cwd=REPO,
                               capture_output=True, text=True, env=env)
 
-    text = tmp_path / 'notes.pkl'
-    text.write_text('not a pickle\n')
-    proc = cli(str(text))
-    assert proc.returncode == 1
-    assert f'{text}: cannot be loaded as a pickle' in proc.stderr
     path, _ = spoiled(tiny_dataset, tmp_path,
                       lambda d: d['annotations'][3]['keypoint'].fill(np.nan))
     proc = cli(path, '--config', DEMO_CONFIG)
@@ -138,7 +135,15 @@ def test_cli_exit_codes(tiny_dataset, tmp_path):
     assert 'NaN or inf values: 1 sample' in proc.stdout
     proc = cli(tiny_dataset['ann_file'])
     assert proc.returncode == 0, proc.stderr
-    assert cli(path, '--num-classes', '0').returncode == 2
+
+    text = tmp_path / 'notes.pkl'
+    text.write_text('not a pickle\n')
+    code, _, err = run_main([str(text)], capsys)
+    assert code == 1
+    assert f'{text}: cannot be loaded as a pickle' in err
+    with pytest.raises(SystemExit) as exit_:
+        check_data.main([path, '--num-classes', '0'])
+    assert exit_.value.code == 2
 
 
 @pytest.mark.parametrize('config', [

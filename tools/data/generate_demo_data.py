@@ -13,16 +13,17 @@ often than across groups, which is what ACLNet's Motion Families pick up.
 Each pose is built by rotating the limb chains of a rest pose (forward
 kinematics). Every clip gets a random subject (body size and arm length),
 timing and speed, amplitude, rotation about the vertical axis (+-30 deg),
-translation and Gaussian joint noise (1 cm). Everything is drawn from
+translation and Gaussian joint noise (5 mm). Everything is drawn from
 ``np.random.default_rng(seed)``, so a seed always gives the same dataset.
 
 Run it from the repository root::
 
-    python tools/data/generate_demo_data.py [--out data/demo/aclnet_demo.pkl]
+    python tools/data/generate_demo_data.py \
+        [--out data/demo/aclnet_demo_v2.pkl]
 
 or import it (``tools/demo.py`` and the tests do)::
 
-    write_demo_dataset('data/demo/aclnet_demo.pkl')
+    write_demo_dataset('data/demo/aclnet_demo_v2.pkl')
 """
 import argparse
 import os
@@ -33,10 +34,10 @@ import time
 import numpy as np
 
 DEMO_CLASSES = (
-    # group 0: arm raise
-    'raise left arm',
-    'raise right arm',
+    # group 0: both arms rise
     'raise both arms',
+    'raise arms forward',
+    'spread arms',
     # group 1: wave (right hand)
     'wave slowly',
     'wave fast',
@@ -62,7 +63,7 @@ MIN_FRAMES, MAX_FRAMES = 30, 60
 IMG_SHAPE = (1080, 1920)
 NUM_SUBJECTS = 10
 NUM_TRAIN_SUBJECTS = 6  # subjects 1-6 train, 7-10 val (cross-subject split)
-NOISE_STD = 0.01  # metres
+NOISE_STD = 0.005  # metres
 
 # NTU RGB+D joint indices (0-based).
 (SPINE_BASE, SPINE_MID, NECK, HEAD, L_SHOULDER, L_ELBOW, L_WRIST, L_HAND,
@@ -126,7 +127,7 @@ def _rest_pose():
 def _make_subjects(rng):
     """Returns the rest poses (25, 3) of the demo subjects.
 
-    Subjects differ in height (0.85-1.15 times the rest pose), arm length
+    Subjects differ in height (0.9-1.1 times the rest pose), arm length
     and shoulder width.
     """
     subjects = []
@@ -136,7 +137,7 @@ def _make_subjects(rng):
             pose[shoulder, 0] *= rng.uniform(0.92, 1.08)
             pose[arm] = pose[shoulder] + rng.uniform(0.94, 1.06) * (
                 pose[arm] - pose[shoulder])
-        subjects.append(pose * rng.uniform(0.85, 1.15))
+        subjects.append(pose * rng.uniform(0.9, 1.1))
     return subjects
 
 
@@ -235,17 +236,22 @@ def _arm_raise_axis(side, forward_deg):
 
 
 def _arm_raise(rng, rest, num_frames, label):
-    """Raise the left, right or both arms (sideways to slightly forwards)."""
-    top = rng.uniform(110, 170)
-    if label == 0:  # left; the right arm follows a little
-        heights = {'l': top, 'r': rng.uniform(0.0, 0.45) * top}
-    elif label == 1:  # right; the left arm follows a little
-        heights = {'l': rng.uniform(0.0, 0.45) * top, 'r': top}
-    else:  # both, one arm usually a bit lower
-        other = rng.uniform(0.5, 1.0) * top
-        heights = {'l': top, 'r': other} if rng.random() < 0.5 else {
-            'l': other, 'r': top}
-    forward = rng.uniform(0, 40)
+    """Raise both arms sideways and high, forwards to shoulder height, or
+    sideways to shoulder height.
+
+    The two sideways raises differ in height (at least 30 degrees apart), the
+    two shoulder-height ones in direction (at least 60 degrees apart); the
+    arms rise together, one a little lower.
+    """
+    if label == 0:  # high, sideways to slightly forwards
+        top, forward = rng.uniform(130, 160), rng.uniform(0, 20)
+    elif label == 1:  # forwards, to shoulder height
+        top, forward = rng.uniform(80, 100), rng.uniform(80, 90)
+    else:  # sideways, to shoulder height
+        top, forward = rng.uniform(80, 100), rng.uniform(0, 20)
+    other = rng.uniform(0.85, 1.0) * top
+    heights = {'l': top, 'r': other} if rng.random() < 0.5 else {
+        'l': other, 'r': top}
     rotations = {}
     for side in ('l', 'r'):
         env = _envelope(rng, num_frames, (0.0, 0.15), (0.25, 0.4), (0.1, 0.3),
@@ -261,17 +267,20 @@ def _wave(rng, rest, num_frames, label):
     """Wave the right hand: slowly, fast, or slowly with a wide swing.
 
     Speed is drawn as wave cycles per clip rather than in Hz, so that it
-    survives pipelines that resample every clip to a fixed length.
+    survives pipelines that resample every clip to a fixed length. Slow and
+    wide waves share their speed, fast ones are at least twice as fast and
+    swing further than slow ones; wide ones swing furthest, partly from the
+    shoulder.
     """
     if label == 3:  # slow
-        cycles, amp, shoulder_share = rng.uniform(1.0, 2.0), rng.uniform(
-            20, 40), 0.0
+        cycles, amp, shoulder_share = rng.uniform(1.0, 1.3), rng.uniform(
+            22, 28), 0.0
     elif label == 4:  # fast
-        cycles, amp, shoulder_share = rng.uniform(2.4, 4.0), rng.uniform(
-            20, 40), 0.0
+        cycles, amp, shoulder_share = rng.uniform(3.2, 3.8), rng.uniform(
+            42, 48), 0.0
     else:  # wide
-        cycles, amp, shoulder_share = rng.uniform(1.0, 2.2), rng.uniform(
-            40, 65), rng.uniform(0.1, 0.3)
+        cycles, amp, shoulder_share = rng.uniform(1.0, 1.3), rng.uniform(
+            75, 85), rng.uniform(0.35, 0.45)
     u = np.linspace(0.0, 1.0, num_frames)
     swing = amp * np.sin(2 * np.pi * cycles * u + rng.uniform(0, 2 * np.pi))
     env = _envelope(rng, num_frames, (0.0, 0.1), (0.1, 0.2), (0.5, 0.8),
@@ -291,26 +300,32 @@ def _wave(rng, rest, num_frames, label):
 
 
 def _leg_motion(rng, rest, num_frames, label):
-    """Kick forward, raise the knee, or raise the straight leg sideways."""
-    if label == 6:  # kick
-        side_deg, hip, knee = rng.uniform(-15, 20), rng.uniform(
-            50, 80), rng.uniform(0, 25)
-    elif label == 7:  # knee raise
-        side_deg, hip, knee = rng.uniform(-15, 20), rng.uniform(
-            60, 95), rng.uniform(70, 110)
+    """Kick forward, raise the knee, or raise the straight leg sideways.
+
+    A kick is quick (the leg is up and down again within a third of the
+    clip), a knee raise slow with a hold, a sideways raise in between.
+    """
+    if label == 6:  # kick: the straight leg swings up, quickly
+        side_deg, hip, knee = rng.uniform(-10, 10), rng.uniform(
+            80, 95), rng.uniform(0, 10)
+        timing = (0.2, 0.4), (0.08, 0.12), (0.0, 0.05), (0.08, 0.12)
+    elif label == 7:  # knee raise: the foot stays under the knee
+        side_deg, hip, knee = rng.uniform(-10, 10), rng.uniform(
+            80, 95), rng.uniform(100, 115)
+        timing = (0.05, 0.15), (0.2, 0.3), (0.2, 0.3), (0.2, 0.3)
     else:  # sideways
-        side_deg, hip, knee = rng.uniform(50, 90), rng.uniform(
-            30, 55), rng.uniform(0, 25)
-    env = _envelope(rng, num_frames, (0.1, 0.3), (0.12, 0.25), (0.0, 0.2),
-                    (0.12, 0.25))
+        side_deg, hip, knee = rng.uniform(60, 80), rng.uniform(
+            40, 55), rng.uniform(0, 10)
+        timing = (0.05, 0.2), (0.15, 0.25), (0.1, 0.2), (0.15, 0.25)
+    env = _envelope(rng, num_frames, *timing)
     side = np.deg2rad(side_deg)  # 0: swing forwards, 90: swing sideways
     hip_axis = np.array([np.cos(side), 0.0, -np.sin(side)])
     rotations = {
         'r_hip': _rotation(hip_axis, hip * env),
         'r_knee': _rotation(-X_AXIS, knee * env),
         'torso': _rotation(X_AXIS, rng.uniform(0, 12) * env),  # lean back
-        'l_shoulder': _rotation(Z_AXIS, rng.uniform(5, 25) * env),  # balance
-        'r_shoulder': _rotation(-Z_AXIS, rng.uniform(5, 25) * env),
+        'l_shoulder': _rotation(Z_AXIS, rng.uniform(0, 10) * env),  # balance
+        'r_shoulder': _rotation(-Z_AXIS, rng.uniform(0, 10) * env),
     }
     return _animate(rest, num_frames, rotations)[None]
 
@@ -340,11 +355,11 @@ def _interaction(rng, rests, num_frames, label):
     """Two persons walk towards each other and shake hands, push or hug."""
     start_gap = rng.uniform(1.3, 1.7)
     if label == 9:  # handshake
-        end_gap = rng.uniform(0.7, 0.95)
+        end_gap = rng.uniform(0.75, 0.95)
     elif label == 10:  # push
-        end_gap = rng.uniform(0.55, 0.8)
+        end_gap = rng.uniform(0.55, 0.7)
     else:  # hug
-        end_gap = rng.uniform(0.4, 0.6)
+        end_gap = rng.uniform(0.4, 0.5)
     approach = _envelope(rng, num_frames, (0.0, 0.1), (0.3, 0.45), (1.0, 1.0),
                          (1.0, 1.0))
     reach = _envelope(rng, num_frames, (0.2, 0.3), (0.2, 0.3), (0.3, 0.5),
@@ -424,8 +439,8 @@ def _make_clip(rng, label, subjects):
     return poses.astype(np.float32)
 
 
-def generate_demo_annotations(num_train_per_class=40,
-                              num_test_per_class=15,
+def generate_demo_annotations(num_train_per_class=30,
+                              num_test_per_class=30,
                               seed=0):
     """Generates the demo dataset in memory.
 
@@ -435,9 +450,9 @@ def generate_demo_annotations(num_train_per_class=40,
 
     Args:
         num_train_per_class (int): Clips per class in ``xsub_train``.
-            Defaults to 40.
+            Defaults to 30.
         num_test_per_class (int): Clips per class in ``xsub_val``.
-            Defaults to 15.
+            Defaults to 30.
         seed (int): Seed of ``np.random.default_rng``. Defaults to 0.
 
     Returns:
@@ -504,7 +519,7 @@ def parse_args(argv=None):
         description='Generate the ACLNet demo skeleton dataset.')
     parser.add_argument(
         '--out',
-        default='data/demo/aclnet_demo.pkl',
+        default='data/demo/aclnet_demo_v2.pkl',
         help='output pickle file')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument(
