@@ -63,7 +63,7 @@ def test_band_and_table():
     assert band['seeds'] == (0, 1) and band['kernels'] == ('AVX2', 'AVX512')
     text = demo_band.table(results)
     assert '| AVX2 | 0 | 87.0 | 86.0 | 100 | 1 | [2] |' in text
-    assert '- AVX2: mean 89.00 %, 87.0-91.0 over 2 seeds' in text
+    assert '- AVX2: mean 89.00 %, 87.0-91.0 over 2 runs' in text
     assert '- all: mean 90.00 %, 87.0-92.0 (-3.0 / +2.0 around the mean)' \
         in text
 

@@ -99,7 +99,8 @@ def table(results):
     lines = ['| kernels | seed | top-1 (%) | mean class (%) | training (s) | '
              'threads | classes without a family |',
              '| --- | --- | --- | --- | --- | --- | --- |']
-    for r in sorted(results, key=lambda r: (r['kernels'], r['seed'])):
+    for r in sorted(results, key=lambda r: (r['kernels'], r['seed'],
+                                            r.get('threads') or 0)):
         lonely = [i for i, members in enumerate(r['families'])
                   if not members]
         seconds = r.get('train_seconds')
@@ -115,7 +116,7 @@ def table(results):
     for kernels, top1 in sorted(by_kernel.items()):
         lines.append(f'- {kernels}: mean {statistics.mean(top1):.2f} %, '
                      f'{min(top1):.1f}-{max(top1):.1f} over {len(top1)} '
-                     'seeds')
+                     'runs')
     b = band(results)
     lines.append(f'- all: mean {b["mean"]:.2f} %, {b["low"]:.1f}-'
                  f'{b["high"]:.1f} ({b["low"] - b["mean"]:+.1f} / '
