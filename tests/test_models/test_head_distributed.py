@@ -2,6 +2,7 @@
 import os
 import socket
 
+import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -37,10 +38,28 @@ def count_collectives():
 
 
 def worker(rank, port, out_dir):
+    """One process group for every scenario below: each saves what its
+    test checks to ``{out_dir}/{scenario}_rank{rank}.pt``."""
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=2)
     torch.set_num_threads(1)
     import aclnet_plugin  # noqa: F401
+    for scenario in (shared_scenario, uneven_scenario, topology_scenario):
+        scenario(rank, out_dir)
+        dist.barrier()
+    dist.destroy_process_group()
+
+
+@pytest.fixture(scope='module')
+def gloo_run(tmp_path_factory):
+    """The scenarios of this module, run once by two processes on gloo."""
+    out_dir = tmp_path_factory.mktemp('gloo')
+    mp.spawn(worker, args=(free_port(), str(out_dir)), nprocs=2)
+    return lambda name: [torch.load(out_dir / f'{name}_rank{r}.pt')
+                         for r in (0, 1)]
+
+
+def shared_scenario(rank, out_dir):
     from aclnet_plugin.models import AffinityContrastHead
     from mmaction.structures import ActionDataSample
 
@@ -65,13 +84,11 @@ def worker(rank, port, out_dir):
                     loss_intra=losses['loss_intra'].detach(),
                     grad=x.grad.clone(),
                     preds=head(x).argmax(1).detach(), calls=calls),
-               os.path.join(out_dir, f'rank{rank}.pt'))
-    dist.destroy_process_group()
+               os.path.join(out_dir, f'shared_rank{rank}.pt'))
 
 
-def test_two_ranks_share_contrast_set_and_state(tmp_path):
-    mp.spawn(worker, args=(free_port(), str(tmp_path)), nprocs=2)
-    r0, r1 = (torch.load(tmp_path / f'rank{r}.pt') for r in (0, 1))
+def test_two_ranks_share_contrast_set_and_state(gloo_run):
+    r0, r1 = gloo_run('shared')
     for key in r0['state']:
         assert torch.equal(r0['state'][key], r1['state'][key]), key
     # one all-gather per step serves contrast set, prototypes, confusion
@@ -102,13 +119,9 @@ def test_two_ranks_share_contrast_set_and_state(tmp_path):
     torch.testing.assert_close(r0['state']['confusion'], expected_confusion)
 
 
-def uneven_worker(rank, port, out_dir):
+def uneven_scenario(rank, out_dir):
     """Step 1: both ranks hold 3 samples; step 2: rank 1 only 2 (its last
     batch with drop_last=False and no padding sampler)."""
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=2)
-    torch.set_num_threads(1)
-    import aclnet_plugin  # noqa: F401
     from aclnet_plugin.models import AffinityContrastHead
     from mmaction.structures import ActionDataSample
 
@@ -129,13 +142,11 @@ def uneven_worker(rank, port, out_dir):
     state = {k: v.clone() for k, v in head.named_buffers()}
     torch.save(dict(state=state, emb=torch.cat(embeddings),
                     labels=torch.tensor(labels)),
-               os.path.join(out_dir, f'rank{rank}.pt'))
-    dist.destroy_process_group()
+               os.path.join(out_dir, f'uneven_rank{rank}.pt'))
 
 
-def test_a_shorter_last_batch_on_one_rank(tmp_path):
-    mp.spawn(uneven_worker, args=(free_port(), str(tmp_path)), nprocs=2)
-    r0, r1 = (torch.load(tmp_path / f'rank{r}.pt') for r in (0, 1))
+def test_a_shorter_last_batch_on_one_rank(gloo_run):
+    r0, r1 = gloo_run('uneven')
     for key in r0['state']:
         assert torch.equal(r0['state'][key], r1['state'][key]), key
     # every real sample of both ranks is in the queue, the empty row is -1
@@ -149,12 +160,8 @@ def test_a_shorter_last_batch_on_one_rank(tmp_path):
     assert r0['state']['prototype_seen'].tolist() == [1, 1, 1, 1]
 
 
-def topology_worker(rank, port, out_dir):
+def topology_scenario(rank, out_dir):
     """The topology input: two embeddings per sample cross ranks."""
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=2)
-    torch.set_num_threads(1)
-    import aclnet_plugin  # noqa: F401
     from aclnet_plugin.models import AffinityContrastHead
     from mmaction.structures import ActionDataSample
 
@@ -179,13 +186,11 @@ def topology_worker(rank, port, out_dir):
                     labels=torch.tensor(labels),
                     loss_intra=losses['loss_intra'].detach(),
                     grad=topology.grad.clone(), calls=calls),
-               os.path.join(out_dir, f'rank{rank}.pt'))
-    dist.destroy_process_group()
+               os.path.join(out_dir, f'topology_rank{rank}.pt'))
 
 
-def test_two_ranks_with_the_topology_input(tmp_path):
-    mp.spawn(topology_worker, args=(free_port(), str(tmp_path)), nprocs=2)
-    r0, r1 = (torch.load(tmp_path / f'rank{r}.pt') for r in (0, 1))
+def test_two_ranks_with_the_topology_input(gloo_run):
+    r0, r1 = gloo_run('topology')
     for key in r0['state']:
         assert torch.equal(r0['state'][key], r1['state'][key]), key
     for r in (r0, r1):  # still one all-gather, both embeddings in it
