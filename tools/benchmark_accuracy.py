@@ -14,8 +14,8 @@ finished runs are reused and an interrupted run (a checkpoint, no record)
 resumes from its last checkpoint (``--resume``), so an interrupted benchmark
 continues where it stopped, and arms can be added to a finished benchmark.
 Arms are paired: the same seeds for all. The table (mean and standard deviation of top-1 and
-mean-class accuracy, per-class accuracy, paired differences against the
-baseline, training time, device) is printed and written to
+mean-class accuracy, per-class accuracy, paired differences of both against the
+baseline and between the arms, training time, device) is printed and written to
 ``{work_dir}/results.md`` with the raw figures in ``results.json``.
 
 Retrieval configs (gait recognition, person re-id: a head with
@@ -298,14 +298,28 @@ def retrieval_table(records, args):
     return '\n'.join(lines)
 
 
-def paired_summary(diffs):
+def paired_summary(diffs, reference='the baseline'):
     """Mean, standard error and sign count of paired differences."""
     summary = f'mean {statistics.mean(diffs):+.2f}'
     if len(diffs) > 1:
         stderr = statistics.stdev(diffs) / math.sqrt(len(diffs))
-        summary += (f', standard error {stderr:.2f}; above the baseline '
+        summary += (f', standard error {stderr:.2f}; above {reference} '
                     f'in {sum(d > 0 for d in diffs)} of {len(diffs)}')
     return summary
+
+
+def paired_lines(by_arm, pairs, key, label, baseline):
+    """One line per (arm, reference) pair: the paired differences of
+    ``key`` (a fraction, in points) per seed and their summary."""
+    lines = []
+    for arm, reference in pairs:
+        name = 'the baseline' if reference == baseline else reference
+        diffs = [100 * (a[key] - b[key])
+                 for a, b in zip(by_arm[arm], by_arm[reference])]
+        lines.append(f'Paired {label} difference ({arm} - {reference}) per '
+                     'seed: ' + ', '.join(f'{d:+.1f}' for d in diffs) +
+                     f' ({paired_summary(diffs, name)})')
+    return lines
 
 
 def table(records, args):
@@ -334,12 +348,13 @@ def table(records, args):
             + ', '.join(f'{100 * r["top1"]:.1f}' for r in rs) +
             f' | {statistics.mean(r["train_seconds"] for r in rs) / 60:.1f} |')
     lines.append('')
-    for arm in others:
-        diffs = [100 * (a['top1'] - b['top1'])
-                 for a, b in zip(by_arm[arm], by_arm[baseline])]
-        lines.append(f'Paired top-1 difference ({arm} - {baseline}) per '
-                     'seed: ' + ', '.join(f'{d:+.1f}' for d in diffs) +
-                     f' ({paired_summary(diffs)})')
+    # Every arm against the baseline, then the arms against each other
+    # (an arm against those listed before it).
+    pairs = [(arm, baseline) for arm in others] + [
+        (arm, reference) for i, reference in enumerate(others)
+        for arm in others[i + 1:]]
+    for key, label in (('top1', 'top-1'), ('mean_class', 'mean-class')):
+        lines += paired_lines(by_arm, pairs, key, label, baseline)
     lines.append('')
     num_classes = len(first['per_class'])
     names = args.class_names

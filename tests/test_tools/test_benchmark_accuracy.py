@@ -133,7 +133,8 @@ def test_table_of_an_ablation_pairs_every_arm_with_the_baseline():
 
     def runs(arm, top1s, class1):
         return [dict(arm=arm, seed=s, config=f'{arm}.py', top1=t,
-                     mean_class=t, per_class=[t, class1], train_seconds=60,
+                     mean_class=t / 2, per_class=[t, class1],
+                     train_seconds=60,
                      num_samples=10) for s, t in enumerate(top1s)]
 
     records = (runs('baseline', (0.8, 0.6), 0.5) +
@@ -154,6 +155,12 @@ def test_table_of_an_ablation_pairs_every_arm_with_the_baseline():
     assert '| class | baseline (%) | aclnet-inter (%) | difference | ' \
         'aclnet (%) | difference |' in text
     assert '| 1 | 50.0 | 75.0 | +25.0 | 100.0 | +50.0 |' in text
+    # the arms against each other, later minus earlier, and mean class
+    assert 'Paired top-1 difference (aclnet - aclnet-inter) per seed: ' \
+        '-20.0, +30.0 (mean +5.00, standard error 25.00; above ' \
+        'aclnet-inter in 1 of 2)' in text
+    assert 'Paired mean-class difference (aclnet - baseline) per seed: ' \
+        '-5.0, +15.0' in text
 
 
 def test_arms_are_named_after_their_config_files():
