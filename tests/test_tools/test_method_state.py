@@ -209,3 +209,44 @@ def test_trajectory_pairs_seeds_by_epoch(tmp_path):
         tool.trajectory(str(tmp_path), None, 'base')
     with pytest.raises(ValueError, match=r"arm\(s\) \['intra'\]"):
         tool.trajectory(str(tmp_path), ['intra'], 'baseline')
+
+
+def write_topology_log(run, session, epochs):
+    """A session log with TopologyMonitorHook's lines, {epoch: values}."""
+    folder = run / session
+    folder.mkdir(parents=True)
+    lines = ['2026/01/01 00:00:00 - mmengine - INFO - Epoch(train) [1][1/1]']
+    for epoch, (alpha, beta, rms) in epochs.items():
+        lines.append(f'2026/01/01 00:00:01 - mmengine - INFO - Topology at '
+                     f'epoch {epoch}: alpha {alpha:.6f}, beta {beta:.6f}, '
+                     f'rms of the last block\'s topology {rms:.6f}')
+    (folder / f'{session}.log').write_text('\n'.join(lines) + '\n')
+
+
+def test_topology_over_seeds_and_a_resume_replaces_epochs(tmp_path, capsys):
+    tool = load_tool()
+    # seed 0 resumed at epoch 2: the second session's line replaces the first
+    write_topology_log(tmp_path / 'aclnet_seed0', '20260100_000000',
+                       {1: (0.0, 0.0, 0.0), 2: (9.0, 9.0, 9.0)})
+    write_topology_log(tmp_path / 'aclnet_seed0', '20260101_000000',
+                       {2: (-0.5, 0.1, 0.2)})
+    write_topology_log(tmp_path / 'aclnet_seed1', '20260100_000000',
+                       {2: (-0.3, 0.3, 0.4)})
+    write_topology_log(tmp_path / 'baseline_seed0', '20260100_000000',
+                       {2: (0.1, 0.0, 0.01)})
+    (tmp_path / 'other_seed0').mkdir()  # no lines: not an arm of the table
+    rows = [[c.strip() for c in line.strip('|').split('|')] for line in
+            tool.topology_table(str(tmp_path), None, None).splitlines()[2:]]
+    # alpha at epoch 2: -0.5 and -0.3, mean -0.4, sd sqrt(0.02) = 0.1414
+    assert rows == [
+        ['aclnet', '1', '0', '0.0000', '0.0000', '0.0000'],
+        ['aclnet', '2', '0, 1', '-0.4000 ± 0.1414', '0.2000 ± 0.1414',
+         '0.3000 ± 0.1414'],
+        ['baseline', '2', '0', '0.1000', '0.0000', '0.0100'],
+    ]
+    tool.main([str(tmp_path), '--topology', '--arms', 'baseline',
+               '--epochs', '2', '5'])
+    assert capsys.readouterr().out.splitlines()[2:] == [
+        '| baseline | 2 | 0 | 0.1000 | 0.0000 | 0.0100 |']
+    with pytest.raises(ValueError, match=r"arm\(s\) \['other'\]"):
+        tool.topology_table(str(tmp_path), ['other'], None)

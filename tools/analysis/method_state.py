@@ -29,6 +29,16 @@ quantity's correlation with the paired difference over the runs::
 For a retrieval run (re-id, gait) the sequence-level rank-1 stands in for
 top-1, at the test and in validation.
 
+``--topology`` follows the learned topology of an ``ACLNetGCN`` (the
+contrastive input of the paper's model) through training, from the lines
+``TopologyMonitorHook`` logs: per arm (baselines included) and epoch, the
+last block's ``alpha`` and ``beta`` and the root mean square of its
+topology vector, over the seeds::
+
+    python tools/analysis/method_state.py \
+        work_dirs/benchmark_accuracy/fpha_paper_model --topology \
+        --epochs 1 5 10 20 30 40
+
 ``--trajectory`` follows each arm's paired difference from the baseline
 through training: at every validation epoch (the logged single-clip
 ``acc/top1``) and at the test, the mean difference over the seeds with its
@@ -51,6 +61,11 @@ from typing import Dict, List, Optional
 import numpy as np
 
 RUN_DIR = re.compile(r'^(?P<arm>.+)_seed(?P<seed>\d+)$')
+# What TopologyMonitorHook logs once an epoch.
+TOPOLOGY_LINE = re.compile(
+    r'Topology at epoch (?P<epoch>\d+): alpha (?P<alpha>\S+), '
+    r'beta (?P<beta>\S+), rms of the last block\'s topology (?P<rms>\S+)$')
+TOPOLOGY_KEYS = ('alpha', 'beta', 'rms')
 LOSSES = ('loss_inter', 'loss_intra')
 
 
@@ -69,6 +84,9 @@ def parse_args(argv=None):
     parser.add_argument('--trajectory', action='store_true',
                         help='per arm and validation epoch: the paired '
                         'difference from the baseline over the seeds')
+    parser.add_argument('--topology', action='store_true',
+                        help='per arm and epoch: alpha, beta and the size '
+                        'of the last block\'s topology (TopologyMonitorHook)')
     parser.add_argument('--baseline', default='baseline',
                         help='--stability, --trajectory: the arm of the '
                         'paired baseline')
@@ -397,6 +415,63 @@ def trajectory(work_dir: str, arms: Optional[List[str]],
     return '\n'.join(lines)
 
 
+def topology_states(run_dir: str) -> Dict[int, Dict[str, float]]:
+    """{epoch: {'alpha', 'beta', 'rms'}} of a run, from the lines
+    ``TopologyMonitorHook`` logged in its ``*/*.log`` files; on a resumed
+    run a later session's line for an epoch replaces the earlier one."""
+    states = {}
+    for path in sorted(glob.glob(osp.join(run_dir, '*', '*.log'))):
+        with open(path, errors='replace') as f:
+            for line in f:
+                match = TOPOLOGY_LINE.search(line.rstrip())
+                if match:
+                    states[int(match['epoch'])] = {
+                        key: float(match[key]) for key in TOPOLOGY_KEYS}
+    return states
+
+
+def topology_table(work_dir: str, arms: Optional[List[str]],
+                   epochs: Optional[List[int]]) -> str:
+    """Markdown: per arm and epoch, alpha, beta and the topology's root
+    mean square (mean ± sd over the seeds that logged that epoch)."""
+    runs = defaultdict(dict)  # arm -> seed -> epoch -> values
+    for arm, seed, path in run_folders(work_dir):
+        if arms and arm not in arms:
+            continue
+        states = topology_states(path)
+        if states:
+            runs[arm][seed] = states
+    names = arms or sorted(runs)
+    missing = [arm for arm in names if arm not in runs]
+    if missing:
+        raise ValueError(f'{work_dir}: no TopologyMonitorHook lines in the '
+                         f'logs of arm(s) {missing}')
+    head = ['arm', 'epoch', 'seeds', 'alpha', 'beta',
+            'rms of the topology']
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '| ' + ' | '.join(['---'] * len(head)) + ' |']
+    for arm in names:
+        logged = sorted({e for states in runs[arm].values() for e in states})
+        for epoch in (epochs or logged):
+            seeds = sorted(s for s, states in runs[arm].items()
+                           if epoch in states)
+            if not seeds:
+                continue
+            cells = [arm, str(epoch), ', '.join(map(str, seeds))]
+            for key in TOPOLOGY_KEYS:
+                values = np.array([runs[arm][s][epoch][key] for s in seeds])
+                cells.append(_mean_sd_digits(values, 4))
+            lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def _mean_sd_digits(values: np.ndarray, digits: int) -> str:
+    if len(values) < 2:
+        return f'{values.mean():.{digits}f}'
+    return (f'{values.mean():.{digits}f} ± '
+            f'{values.std(ddof=1):.{digits}f}')
+
+
 def _emit(text: str, out: Optional[str]):
     print(text)
     if out:
@@ -408,6 +483,10 @@ def main(argv=None):
     args = parse_args(argv)
     if args.trajectory:
         _emit(trajectory(args.work_dir, args.arms, args.baseline), args.out)
+        return
+    if args.topology:
+        _emit(topology_table(args.work_dir, args.arms, args.epochs),
+              args.out)
         return
     runs = collect(args.work_dir, args.arms)
     if args.stability:
