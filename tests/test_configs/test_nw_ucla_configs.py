@@ -82,6 +82,14 @@ def test_every_config_trains_and_tests(name, nw_ucla_pickle, tmp_path):
         if hook.type == 'MotionFamilyHook':
             hook.start_epoch = 1
     if cfg.model.backbone.type == 'CTRGCN':  # a quarter of the width
+        # what the full width would check: the head takes the backbone's
+        # output (4 x base channels)
+        import inspect
+
+        from aclnet_plugin.models import CTRGCN
+        default = inspect.signature(CTRGCN).parameters['base_channels']
+        assert cfg.model.cls_head.in_channels == 4 * cfg.model.backbone.get(
+            'base_channels', default.default)
         cfg.model.backbone.base_channels = 16
         cfg.model.cls_head.in_channels = 64
     baseline = osp.basename(name).startswith('baseline_')
