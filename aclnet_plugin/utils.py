@@ -1,5 +1,7 @@
-"""Argument checks shared by the plugin's components."""
+"""Argument checks shared by the plugin's components, and what the tools
+record of the machine they measured on."""
 import numbers
+import platform
 
 
 def check_int(name: str, value, minimum: int = 0, owner: str = '') -> int:
@@ -21,3 +23,16 @@ def check_int(name: str, value, minimum: int = 0, owner: str = '') -> int:
         raise ValueError(f'{prefix}{name} must be an integer >= {minimum}, '
                          f'got {value!r}')
     return int(value)
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what platform
+    knows."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

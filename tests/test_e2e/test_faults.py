@@ -50,8 +50,9 @@ def test_killed_mid_epoch_then_resumed_matches_an_unbroken_run(
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 900
 
+    pattern = re.compile(r'Epoch\(train\)\s+\[2\]\[\s*[1-9]')
+
     def in_epoch_2():  # its log shows an iteration of epoch 2
-        pattern = re.compile(r'Epoch\(train\)\s+\[2\]\[\s*[1-9]')
         return any(pattern.search(p.read_text())
                    for p in broken.glob('*/*.log'))
 

@@ -30,7 +30,6 @@ Example::
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -112,19 +111,6 @@ def _reset_peak() -> Optional[float]:
     return _status_mb('VmRSS')
 
 
-def cpu_model() -> str:
-    """The CPU's model name (Linux: /proc/cpuinfo), else what platform
-    knows."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _inputs(args, num_probes: int, num_gallery: int):
     generator = torch.Generator().manual_seed(args.seed)
     probe, probe_ids = random_set(num_probes, args.dim, args.ids, generator)
@@ -170,6 +156,7 @@ def main(argv: Optional[List[str]] = None) -> Dict:
         print(peak_growth_here(args))
         return {}
     from aclnet_plugin.evaluation.retrieval import retrieval_scores
+    from aclnet_plugin.utils import cpu_model
 
     inputs = _inputs(args, args.probes, args.gallery)
     probe, _, gallery, _ = inputs

@@ -348,10 +348,11 @@ def validation_top1(run_dir: str) -> Dict[int, float]:
     return by_epoch
 
 
-def _mean_sd(values: np.ndarray) -> str:
+def _mean_sd(values: np.ndarray, digits: int = 2) -> str:
     if len(values) < 2:
-        return f'{values.mean():.2f}'
-    return f'{values.mean():.2f} ± {values.std(ddof=1):.2f}'
+        return f'{values.mean():.{digits}f}'
+    return (f'{values.mean():.{digits}f} ± '
+            f'{values.std(ddof=1):.{digits}f}')
 
 
 def _mean_se(values: np.ndarray) -> str:
@@ -460,16 +461,9 @@ def topology_table(work_dir: str, arms: Optional[List[str]],
             cells = [arm, str(epoch), ', '.join(map(str, seeds))]
             for key in TOPOLOGY_KEYS:
                 values = np.array([runs[arm][s][epoch][key] for s in seeds])
-                cells.append(_mean_sd_digits(values, 4))
+                cells.append(_mean_sd(values, 4))
             lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
-
-
-def _mean_sd_digits(values: np.ndarray, digits: int) -> str:
-    if len(values) < 2:
-        return f'{values.mean():.{digits}f}'
-    return (f'{values.mean():.{digits}f} ± '
-            f'{values.std(ddof=1):.{digits}f}')
 
 
 def _emit(text: str, out: Optional[str]):

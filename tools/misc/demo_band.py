@@ -19,13 +19,14 @@ import argparse
 import json
 import os
 import os.path as osp
-import platform
 import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
 KERNELS = ('avx512', 'avx2', 'default')
 
 
@@ -75,24 +76,16 @@ def run_one(kernel, seed, args, threads):
 
 def band(results):
     """Mean, min and max top-1 of the runs, with what they were."""
+    from aclnet_plugin.utils import cpu_model
     top1 = [r['top1'] for r in results]
     return dict(
         mean=round(statistics.mean(top1), 2), low=round(min(top1), 2),
         high=round(max(top1), 2), runs=len(results),
         seeds=tuple(sorted({r['seed'] for r in results})),
         kernels=tuple(sorted({r['kernels'] for r in results})),
-        cpu=cpu_name())
+        cpu=cpu_model())
 
 
-def cpu_name():
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def table(results):
