@@ -231,22 +231,23 @@ def test_topology_over_seeds_and_a_resume_replaces_epochs(tmp_path, capsys):
     write_topology_log(tmp_path / 'aclnet_seed0', '20260101_000000',
                        {2: (-0.5, 0.1, 0.2)})
     write_topology_log(tmp_path / 'aclnet_seed1', '20260100_000000',
-                       {2: (-0.3, 0.3, 0.4)})
+                       {2: (0.3, 0.3, 0.4)})
     write_topology_log(tmp_path / 'baseline_seed0', '20260100_000000',
                        {2: (0.1, 0.0, 0.01)})
     (tmp_path / 'other_seed0').mkdir()  # no lines: not an arm of the table
     rows = [[c.strip() for c in line.strip('|').split('|')] for line in
             tool.topology_table(str(tmp_path), None, None).splitlines()[2:]]
-    # alpha at epoch 2: -0.5 and -0.3, mean -0.4, sd sqrt(0.02) = 0.1414
+    # alpha at epoch 2: -0.5 and 0.3, mean -0.1, sd sqrt(0.32) = 0.5657;
+    # |alpha| 0.5 and 0.3, mean 0.4, sd sqrt(0.02) = 0.1414
     assert rows == [
-        ['aclnet', '1', '0', '0.0000', '0.0000', '0.0000'],
-        ['aclnet', '2', '0, 1', '-0.4000 ± 0.1414', '0.2000 ± 0.1414',
-         '0.3000 ± 0.1414'],
-        ['baseline', '2', '0', '0.1000', '0.0000', '0.0100'],
+        ['aclnet', '1', '0', '0.0000', '0.0000', '0.0000', '0.0000'],
+        ['aclnet', '2', '0, 1', '-0.1000 ± 0.5657', '0.4000 ± 0.1414',
+         '0.2000 ± 0.1414', '0.3000 ± 0.1414'],
+        ['baseline', '2', '0', '0.1000', '0.1000', '0.0000', '0.0100'],
     ]
     tool.main([str(tmp_path), '--topology', '--arms', 'baseline',
                '--epochs', '2', '5'])
     assert capsys.readouterr().out.splitlines()[2:] == [
-        '| baseline | 2 | 0 | 0.1000 | 0.0000 | 0.0100 |']
+        '| baseline | 2 | 0 | 0.1000 | 0.1000 | 0.0000 | 0.0100 |']
     with pytest.raises(ValueError, match=r"arm\(s\) \['other'\]"):
         tool.topology_table(str(tmp_path), ['other'], None)

@@ -32,8 +32,9 @@ top-1, at the test and in validation.
 ``--topology`` follows the learned topology of an ``ACLNetGCN`` (the
 contrastive input of the paper's model) through training, from the lines
 ``TopologyMonitorHook`` logs: per arm (baselines included) and epoch, the
-last block's ``alpha`` and ``beta`` and the root mean square of its
-topology vector, over the seeds::
+last block's ``alpha`` (and its size: the sign is a seed's draw),
+``beta`` and the root mean square of its topology vector, over the
+seeds::
 
     python tools/analysis/method_state.py \
         work_dirs/benchmark_accuracy/fpha_paper_model --topology \
@@ -433,8 +434,10 @@ def topology_states(run_dir: str) -> Dict[int, Dict[str, float]]:
 
 def topology_table(work_dir: str, arms: Optional[List[str]],
                    epochs: Optional[List[int]]) -> str:
-    """Markdown: per arm and epoch, alpha, beta and the topology's root
-    mean square (mean ± sd over the seeds that logged that epoch)."""
+    """Markdown: per arm and epoch, alpha, its size ``|alpha|`` (the sign
+    is a seed's draw: the scalar multiplies a learned term), beta and the
+    topology's root mean square (mean ± sd over the seeds that logged that
+    epoch)."""
     runs = defaultdict(dict)  # arm -> seed -> epoch -> values
     for arm, seed, path in run_folders(work_dir):
         if arms and arm not in arms:
@@ -447,7 +450,7 @@ def topology_table(work_dir: str, arms: Optional[List[str]],
     if missing:
         raise ValueError(f'{work_dir}: no TopologyMonitorHook lines in the '
                          f'logs of arm(s) {missing}')
-    head = ['arm', 'epoch', 'seeds', 'alpha', 'beta',
+    head = ['arm', 'epoch', 'seeds', 'alpha', '|alpha|', 'beta',
             'rms of the topology']
     lines = ['| ' + ' | '.join(head) + ' |',
              '| ' + ' | '.join(['---'] * len(head)) + ' |']
@@ -462,6 +465,8 @@ def topology_table(work_dir: str, arms: Optional[List[str]],
             for key in TOPOLOGY_KEYS:
                 values = np.array([runs[arm][s][epoch][key] for s in seeds])
                 cells.append(_mean_sd(values, 4))
+                if key == 'alpha':  # its sign differs from seed to seed
+                    cells.append(_mean_sd(np.abs(values), 4))
             lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
