@@ -332,7 +332,7 @@ def _bin_piece(sims: Tensor, columns: Tensor, thresholds: Tensor,
     torch.mul(sims, scale, out=keys).add_(offset).clamp_(0, width - 1)
     # Whole numbers, so that 2 * key + half below is exact. floor_, not
     # trunc_ (the same on keys >= 0): torch 2.13's trunc_ is not vectorised
-    # on the CPU and took a quarter of the whole metric's time.
+    # on the CPU and took a quarter of the time beyond the matrix product.
     keys.floor_()
     bins.copy_(keys)
     threshold_bins = bins.gather(1, columns)
