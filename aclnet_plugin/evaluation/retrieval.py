@@ -19,7 +19,9 @@ similarity ``>= s``, true match ``t_k`` is at position ``k + W(s_k)``
 Similarities are compared exactly as computed in float32; the counts
 ``W`` are found without sorting the gallery (see :func:`_count_at_least`).
 """
-from typing import Dict, Hashable, List, Optional, Sequence, Tuple, Union
+from concurrent.futures import ThreadPoolExecutor
+from typing import (Callable, Dict, Hashable, List, Optional, Sequence, Tuple,
+                    Union)
 
 import torch
 import torch.nn.functional as F
@@ -52,11 +54,14 @@ _BYTES_PER_SIMILARITY = 5
 # probes); the peak memory grows with it.
 _CHUNK_BYTES = 12 * 2**20
 # Similarities that _count_at_least bins at once on the CPU, per thread:
-# with its buffers (about 24 bytes a similarity) about 3 MB, near a core's
-# L2 cache, in pieces few enough that the cost of launching each operation
-# stays small. On a 2-core Xeon 2^15 to 2^18 took about the same time,
-# 2^20 more.
-_PIECE_SIMILARITIES = 2**17
+# with its buffers (about 28 bytes a similarity) about 7 MB, in pieces few
+# enough that the cost of launching each operation (and, with a thread per
+# core, of waiting for the GIL to launch it) stays small. On a 2-core AMD
+# EPYC with two threads counting at once, 2^18 took 20-30 % less time than
+# 2^17, 2^16 and 2^19; 2^15 twice as long.
+_PIECE_SIMILARITIES = 2**18
+# Threads that score chunks of probes at once on the CPU (see _on_threads).
+_MAX_WORKERS = 8
 
 
 def retrieval_scores(probe: Tensor,
@@ -85,7 +90,9 @@ def retrieval_scores(probe: Tensor,
         chunk_size (int, optional): Probes compared at once. Defaults to
             None: as many as keep the (chunk, G) similarity matrix (and
             the group mask) within about 12 MB; the counting works on
-            cache-sized pieces of it.
+            cache-sized pieces of it. On the CPU with several torch
+            threads, up to 8 threads score chunks at once, each with its
+            own working memory.
         probe_groups (Tensor, optional): (P,) integer groups of the probes
             (e.g. view angles). Gallery items of the probe's group are left
             out of its ranking (CASIA-B's "excluding identical views").
@@ -145,47 +152,54 @@ def retrieval_scores(probe: Tensor,
     valid = torch.zeros(num_probes, dtype=torch.bool, device=device)
     rank_values = torch.tensor(ranks, device=device)
     slots = torch.arange(max_true, device=device)
-    if max_true:  # working memory, reused by every chunk
+
+    def score(starts: Sequence[int]) -> None:
+        """Scores the chunks of probes that begin at ``starts``."""
+        # working memory, reused by every chunk
         sims_buffer = torch.empty(chunk_size, num_gallery, device=device)
         count_buffers = _count_buffers(chunk_size, num_gallery, device)
         if probe_groups is not None:
             mask_buffer = torch.empty_like(sims_buffer, dtype=torch.bool)
-    for start in range(0, num_probes if max_true else 0, chunk_size):
-        rows = slice(start, start + chunk_size)
-        size = len(probe[rows])
-        sims = torch.matmul(probe[rows], gallery.T,
-                            out=sims_buffer[:size])  # (c, G)
-        # The gallery columns of each probe's true matches, (c, max_true).
-        is_true = slots < num_true[rows, None]
-        columns = order[(first[rows, None] + slots).clamp(max=num_gallery -
-                                                          1)]
-        if probe_groups is not None:
-            same_group = torch.eq(probe_groups[rows, None], gallery_groups,
-                                  out=mask_buffer[:size])
-            sims.masked_fill_(same_group, _EXCLUDED)
-            is_true &= probe_groups[rows, None] != gallery_groups[columns]
-        true_sims = sims.gather(1, columns).masked_fill_(~is_true, -torch.inf)
-        # True matches by decreasing similarity: slot k is t_(k+1).
-        true_sims, sorted_slots = true_sims.sort(dim=1, descending=True)
-        columns = columns.gather(1, sorted_slots)
-        is_true = is_true.gather(1, sorted_slots)
-        at_least = _count_at_least(sims, columns, is_true, count_buffers)
-        # W(s_k): the items >= s_k less the true matches >= s_k; the true
-        # matches after slot k that tie with it are among the latter.
-        ascending = true_sims.flip(1).contiguous()
-        true_below = torch.searchsorted(ascending, true_sims.contiguous())
-        wrong_at_least = at_least - (max_true - true_below)
-        # 1-based position of t_(k+1), ties against the probe
-        position = torch.where(is_true, slots + 1 + wrong_at_least, 1)
-        precision = torch.where(is_true, (slots + 1) / position, 0)
-        count = is_true.sum(dim=1)
-        chunk_valid = count > 0
-        valid[rows] = chunk_valid
-        ap[rows] = torch.where(chunk_valid,
-                               precision.sum(dim=1) / count.clamp(min=1),
-                               float('nan'))
-        cmc_hits[rows] = chunk_valid[:, None] & (position[:, :1] <=
-                                                 rank_values)
+        for start in starts:
+            rows = slice(start, start + chunk_size)
+            size = len(probe[rows])
+            sims = torch.matmul(probe[rows], gallery.T,
+                                out=sims_buffer[:size])  # (c, G)
+            # The gallery columns of each probe's true matches, (c, max_true).
+            is_true = slots < num_true[rows, None]
+            columns = order[(first[rows, None] + slots).clamp(
+                max=num_gallery - 1)]
+            if probe_groups is not None:
+                same_group = torch.eq(probe_groups[rows, None], gallery_groups,
+                                      out=mask_buffer[:size])
+                sims.masked_fill_(same_group, _EXCLUDED)
+                is_true &= probe_groups[rows, None] != gallery_groups[columns]
+            true_sims = sims.gather(1, columns).masked_fill_(~is_true,
+                                                             -torch.inf)
+            # True matches by decreasing similarity: slot k is t_(k+1).
+            true_sims, sorted_slots = true_sims.sort(dim=1, descending=True)
+            columns = columns.gather(1, sorted_slots)
+            is_true = is_true.gather(1, sorted_slots)
+            at_least = _count_at_least(sims, columns, is_true, count_buffers)
+            # W(s_k): the items >= s_k less the true matches >= s_k; the true
+            # matches after slot k that tie with it are among the latter.
+            ascending = true_sims.flip(1).contiguous()
+            true_below = torch.searchsorted(ascending, true_sims.contiguous())
+            wrong_at_least = at_least - (max_true - true_below)
+            # 1-based position of t_(k+1), ties against the probe
+            position = torch.where(is_true, slots + 1 + wrong_at_least, 1)
+            precision = torch.where(is_true, (slots + 1) / position, 0)
+            count = is_true.sum(dim=1)
+            chunk_valid = count > 0
+            valid[rows] = chunk_valid
+            ap[rows] = torch.where(chunk_valid,
+                                   precision.sum(dim=1) / count.clamp(min=1),
+                                   float('nan'))
+            cmc_hits[rows] = chunk_valid[:, None] & (position[:, :1] <=
+                                                     rank_values)
+
+    if max_true:
+        _on_threads(score, range(0, num_probes, chunk_size), device)
 
     num_valid = int(valid.sum())
     result = dict(cmc_hits=cmc_hits, ap=ap, valid=valid, num_valid=num_valid)
@@ -199,6 +213,41 @@ def _percent(values: Tensor) -> float:
     if values.numel() == 0:
         return float('nan')
     return float(values.double().mean()) * 100
+
+
+def _on_threads(work: Callable[[Sequence[int]], None], items: Sequence[int],
+               device: torch.device) -> None:
+    """``work(items)``; on the CPU with several torch threads, ``work`` of a
+    share of ``items`` on each of up to :data:`_MAX_WORKERS` threads, which
+    split torch's threads between them (one each on up to 8 cores).
+
+    The counting's operations (gather, scatter, cumsum on cache-sized
+    pieces) gain little from torch splitting each of them: on a 2-core AMD
+    EPYC, two threads counted no faster than one. Threads that each score
+    their own probes (torch's operations release the GIL) keep the cores
+    busy through all of it. Each has its own working memory.
+    """
+    threads = torch.get_num_threads()
+    workers = 1
+    if device.type == 'cpu':
+        workers = min(threads, len(items), _MAX_WORKERS)
+    if workers <= 1:
+        work(items)
+        return
+
+    def worker(share: Sequence[int]) -> None:
+        # this thread's operations (and the count new threads start with)
+        torch.set_num_threads(threads // workers)
+        work(share)
+
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            shares = [pool.submit(worker, items[i::workers])
+                      for i in range(workers)]
+            for share in shares:
+                share.result()
+    finally:
+        torch.set_num_threads(threads)  # and new threads' count again
 
 
 def _true_matches(probe_ids: Tensor,
@@ -239,10 +288,12 @@ def _count_buffers(rows: int, num_columns: int, device) -> Tuple[Tensor, ...]:
     split = torch.empty_like(keys)
     bins = torch.empty_like(keys, dtype=torch.long)
     ones = torch.ones_like(keys, dtype=torch.int32)
+    # the conversions' int32 step, in split's memory (free at both)
+    whole = split.view(torch.int32)
     histogram = torch.empty(rows, 2 * width, dtype=torch.int32, device=device)
     # each bin's lowest threshold: inf, as every piece leaves it
     lowest = torch.full((rows, width), torch.inf, device=device)
-    return keys, split, bins, ones, histogram, lowest
+    return keys, split, bins, ones, whole, histogram, lowest
 
 
 def _count_at_least(sims: Tensor,
@@ -324,17 +375,16 @@ def _bin_piece(sims: Tensor, columns: Tensor, thresholds: Tensor,
     threshold in a threshold's bin, and ``lowest_in_bin`` (c, n), that
     threshold.
     """
-    keys, split, bins, ones, histogram, lowest = buffers
+    keys, split, bins, ones, whole, histogram, lowest = buffers
     if len(sims) < len(keys):  # the last piece
-        keys, split, bins, ones, histogram, lowest = (
+        keys, split, bins, ones, whole, histogram, lowest = (
             b[:len(sims)] for b in buffers)
     width = lowest.shape[1]
     torch.mul(sims, scale, out=keys).add_(offset).clamp_(0, width - 1)
-    # Whole numbers, so that 2 * key + half below is exact. floor_, not
-    # trunc_ (the same on keys >= 0): torch 2.13's trunc_ is not vectorised
-    # on the CPU and took a quarter of the time beyond the matrix product.
-    keys.floor_()
-    bins.copy_(keys)
+    # The bins, by truncation (the floor of these keys >= 0). Through int32:
+    # torch 2.13's float to int64 conversion is not vectorised on the CPU,
+    # and took longer than the two vectorised ones.
+    bins.copy_(whole.copy_(keys))
     threshold_bins = bins.gather(1, columns)
     # Each bin's lowest threshold (inf in a bin without one). An entry at or
     # above the lowest threshold of its bin is counted in the bin's upper
@@ -343,7 +393,11 @@ def _bin_piece(sims: Tensor, columns: Tensor, thresholds: Tensor,
     lowest.scatter_reduce_(1, threshold_bins, thresholds, 'amin')
     torch.gather(lowest, 1, bins, out=split)
     torch.ge(sims, split, out=split)
-    bins.copy_(torch.add(split, keys, alpha=2, out=keys))
+    # whole numbers (as bins), so that 2 * key + half is exact. floor_, not
+    # trunc_ (the same on keys >= 0): torch 2.13's trunc_ is not vectorised
+    # on the CPU.
+    torch.add(split, keys.floor_(), alpha=2, out=keys)
+    bins.copy_(whole.copy_(keys))
     histogram.zero_().scatter_add_(1, bins, ones)
     # column 2 * bin: the entries in the bins below and in the bin's lower
     # half, those below its lowest threshold

@@ -8,6 +8,7 @@ definitions with Python loops (sort each probe's gallery, wrong identities
 first among ties) is compared on random data.
 """
 import math
+import threading
 from fractions import Fraction
 
 import pytest
@@ -379,6 +380,87 @@ def test_small_pieces_give_identical_scores(monkeypatch):
         for key in ('cmc_hits', 'valid', 'ap'):
             torch.testing.assert_close(out[key], whole[key], rtol=0, atol=0,
                                        equal_nan=True)
+
+
+@pytest.fixture
+def set_threads():
+    """torch.set_num_threads for one test, the count restored after it."""
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)
+
+
+def _threads_case(seed=6):
+    generator = torch.Generator().manual_seed(seed)
+    probe, gallery = (exact_vectors(40, 8, generator),
+                      exact_vectors(90, 8, generator))
+    return dict(probe=probe, gallery=gallery,
+                probe_ids=torch.randint(0, 7, (40, ), generator=generator),
+                gallery_ids=torch.randint(0, 6, (90, ), generator=generator),
+                probe_groups=torch.randint(0, 3, (40, ), generator=generator),
+                gallery_groups=torch.randint(0, 3, (90, ),
+                                             generator=generator),
+                ranks=(1, 2, 5), chunk_size=3)  # 14 chunks
+
+
+@pytest.mark.parametrize('threads', [2, 3])
+def test_threads_score_their_own_chunks(threads, set_threads, monkeypatch):
+    # With n torch threads on the CPU, n threads score chunks at once, each
+    # with single-threaded operations; the scores are those of one thread,
+    # and the thread count (also the one new threads start with) is as it
+    # was.
+    case = _threads_case()
+    set_threads(1)
+    serial = retrieval_scores(**case)
+    hits, ap, _ = ref_scores(case['probe'], case['probe_ids'],
+                             case['gallery'], case['gallery_ids'],
+                             case['ranks'], case['probe_groups'],
+                             case['gallery_groups'])
+    assert torch.equal(serial['cmc_hits'], hits)
+    torch.testing.assert_close(serial['ap'], ap.float(), equal_nan=True)
+
+    # each thread's first count waits for the others': this fails (after
+    # the timeout) unless n threads count at once
+    together = threading.Barrier(threads, timeout=20)
+    first = threading.local()
+    seen = []
+    count_at_least = retrieval._count_at_least
+
+    def counting_together(*args):
+        seen.append((threading.get_ident(), torch.get_num_threads()))
+        if not getattr(first, 'done', False):
+            first.done = True
+            together.wait()
+        return count_at_least(*args)
+
+    monkeypatch.setattr(retrieval, '_count_at_least', counting_together)
+    set_threads(threads)
+    out = retrieval_scores(**case)
+    for key in ('cmc_hits', 'valid', 'ap'):
+        torch.testing.assert_close(out[key], serial[key], rtol=0, atol=0,
+                                   equal_nan=True)
+    assert len(seen) == 14
+    assert threading.get_ident() not in {ident for ident, _ in seen}
+    assert {num for _, num in seen} == {1}
+    assert torch.get_num_threads() == threads
+    started = []
+    thread = threading.Thread(
+        target=lambda: started.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    assert started == [threads]
+
+
+def test_a_failing_thread_raises_and_restores_the_count(set_threads,
+                                                        monkeypatch):
+    def failing(*args):
+        raise RuntimeError('counting failed')
+
+    monkeypatch.setattr(retrieval, '_count_at_least', failing)
+    set_threads(2)
+    with pytest.raises(RuntimeError, match='counting failed'):
+        retrieval_scores(**_threads_case())
+    assert torch.get_num_threads() == 2
 
 
 def test_input_errors_name_the_problem():
