@@ -19,9 +19,10 @@ similarity ``>= s``, true match ``t_k`` is at position ``k + W(s_k)``
 Similarities are compared exactly as computed in float32; the counts
 ``W`` are found without sorting the gallery (see :func:`_count_at_least`).
 """
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import (Callable, Dict, Hashable, List, Optional, Sequence, Tuple,
-                    Union)
+from typing import (Callable, Dict, Hashable, Iterable, Iterator, List,
+                    Optional, Sequence, Tuple, Union)
 
 import torch
 import torch.nn.functional as F
@@ -49,9 +50,10 @@ _EXCLUDED = -2.0
 # Bytes of working memory of one similarity, for the automatic chunk size:
 # the similarity and the group mask.
 _BYTES_PER_SIMILARITY = 5
-# A chunk's working memory. On a 2-core Xeon 10k x 10k took the same time
-# with 6, 12, 24 and 48 MB (the matrix product is efficient from about 100
-# probes); the peak memory grows with it.
+# A chunk's working memory (each thread's, see _on_threads). On a 2-core
+# Xeon 10k x 10k took the same time with 6, 12, 24 and 48 MB (the matrix
+# product is efficient from about 100 probes); the peak memory grows with
+# it.
 _CHUNK_BYTES = 12 * 2**20
 # Similarities that _count_at_least bins at once on the CPU, per thread:
 # with its buffers (about 28 bytes a similarity) about 7 MB, in pieces few
@@ -153,7 +155,7 @@ def retrieval_scores(probe: Tensor,
     rank_values = torch.tensor(ranks, device=device)
     slots = torch.arange(max_true, device=device)
 
-    def score(starts: Sequence[int]) -> None:
+    def score(starts: Iterable[int]) -> None:
         """Scores the chunks of probes that begin at ``starts``."""
         # working memory, reused by every chunk
         sims_buffer = torch.empty(chunk_size, num_gallery, device=device)
@@ -215,11 +217,12 @@ def _percent(values: Tensor) -> float:
     return float(values.double().mean()) * 100
 
 
-def _on_threads(work: Callable[[Sequence[int]], None], items: Sequence[int],
+def _on_threads(work: Callable[[Iterable[int]], None], items: Sequence[int],
                device: torch.device) -> None:
-    """``work(items)``; on the CPU with several torch threads, ``work`` of a
-    share of ``items`` on each of up to :data:`_MAX_WORKERS` threads, which
-    split torch's threads between them (one each on up to 8 cores).
+    """``work(items)``; on the CPU with several torch threads, ``work`` on
+    each of up to :data:`_MAX_WORKERS` threads, which take the next of
+    ``items`` as they go and split torch's threads between them (one each
+    on up to 8 cores).
 
     The counting's operations (gather, scatter, cumsum on cache-sized
     pieces) gain little from torch splitting each of them: on a 2-core AMD
@@ -234,18 +237,25 @@ def _on_threads(work: Callable[[Sequence[int]], None], items: Sequence[int],
     if workers <= 1:
         work(items)
         return
+    remaining, lock = iter(items), threading.Lock()
 
-    def worker(share: Sequence[int]) -> None:
+    def take() -> Iterator[int]:
+        while True:
+            with lock:
+                item = next(remaining, None)
+            if item is None:
+                return
+            yield item
+
+    def worker() -> None:
         # this thread's operations (and the count new threads start with)
         torch.set_num_threads(threads // workers)
-        work(share)
+        work(take())
 
     try:
         with ThreadPoolExecutor(workers) as pool:
-            shares = [pool.submit(worker, items[i::workers])
-                      for i in range(workers)]
-            for share in shares:
-                share.result()
+            for running in [pool.submit(worker) for _ in range(workers)]:
+                running.result()
     finally:
         torch.set_num_threads(threads)  # and new threads' count again
 
