@@ -56,11 +56,11 @@ _BYTES_PER_SIMILARITY = 5
 # it.
 _CHUNK_BYTES = 12 * 2**20
 # Similarities that _count_at_least bins at once on the CPU, per thread:
-# with its buffers (about 28 bytes a similarity) about 7 MB, in pieces few
+# with its buffers (about 24 bytes a similarity) about 6 MB, in pieces few
 # enough that the cost of launching each operation (and, with a thread per
 # core, of waiting for the GIL to launch it) stays small. On a 2-core AMD
-# EPYC with two threads counting at once, 2^18 took 20-30 % less time than
-# 2^17, 2^16 and 2^19; 2^15 twice as long.
+# EPYC with two threads counting at once, 2^18 took 3-15 % less time than
+# 2^17 and 20-30 % less than 2^16 and 2^19; 2^15 twice as long as 2^17.
 _PIECE_SIMILARITIES = 2**18
 # Threads that score chunks of probes at once on the CPU (see _on_threads).
 _MAX_WORKERS = 8
