@@ -298,12 +298,10 @@ def _count_buffers(rows: int, num_columns: int, device) -> Tuple[Tensor, ...]:
     split = torch.empty_like(keys)
     bins = torch.empty_like(keys, dtype=torch.long)
     ones = torch.ones_like(keys, dtype=torch.int32)
-    # the conversions' int32 step, in split's memory (free at both)
-    whole = split.view(torch.int32)
     histogram = torch.empty(rows, 2 * width, dtype=torch.int32, device=device)
     # each bin's lowest threshold: inf, as every piece leaves it
     lowest = torch.full((rows, width), torch.inf, device=device)
-    return keys, split, bins, ones, whole, histogram, lowest
+    return keys, split, bins, ones, histogram, lowest
 
 
 def _count_at_least(sims: Tensor,
@@ -385,10 +383,12 @@ def _bin_piece(sims: Tensor, columns: Tensor, thresholds: Tensor,
     threshold in a threshold's bin, and ``lowest_in_bin`` (c, n), that
     threshold.
     """
-    keys, split, bins, ones, whole, histogram, lowest = buffers
+    keys, split, bins, ones, histogram, lowest = buffers
     if len(sims) < len(keys):  # the last piece
-        keys, split, bins, ones, whole, histogram, lowest = (
+        keys, split, bins, ones, histogram, lowest = (
             b[:len(sims)] for b in buffers)
+    # the conversions' int32 step, in split's memory (free at both)
+    whole = split.view(torch.int32)
     width = lowest.shape[1]
     torch.mul(sims, scale, out=keys).add_(offset).clamp_(0, width - 1)
     # The bins, by truncation (the floor of these keys >= 0). Through int32:
