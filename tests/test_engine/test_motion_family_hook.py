@@ -76,7 +76,8 @@ def test_hook_drives_the_head(tmp_path):
     assert record['classes'][0]['temperature'] == pytest.approx(0.1)
     assert 'name' not in record['classes'][0]
     assert record['statistics'] == dict(
-        classes_with_family=2, mean_family_size=0.5, max_family_size=1)
+        classes_with_family=2, mean_family_size=0.5, max_family_size=1,
+        classes_in_own_family=0)
     hub = runner.message_hub
     assert hub.get_scalar('train/max_family_size').current() == 1
 

@@ -329,6 +329,7 @@ def test_update_families_summary():
     assert head.families() == [[1], [0, 2], [1], [], [], []]
     assert out['summary'] == dict(
         classes_with_family=3, mean_family_size=0.667, max_family_size=2,
+        classes_in_own_family=0,
         classes_per_temperature={'0.1': 6, '0.5': 0, '1': 0})
     torch.testing.assert_close(out['temperatures'], head.temperatures)
 

@@ -156,7 +156,9 @@ def test_inter_uses_temperature_of_the_sample_class():
     assert changed.item() == pytest.approx((l0 + l1) / 2, rel=1e-6)
 
 
-def test_inter_prototypes_normalised_and_detached():
+def test_inter_prototypes_normalised_and_their_gradient_kept():
+    """The equations recipe passes its buffers (no gradient); the authors'
+    passes this step's update, whose share keeps its gradient."""
     embeddings = t32(EMBEDDINGS).requires_grad_(True)
     prototypes = t32(PROTOTYPES).requires_grad_(True)
     loss = affinity_contrast_loss(embeddings, torch.tensor(LABELS),
@@ -165,7 +167,7 @@ def test_inter_prototypes_normalised_and_detached():
     # prototypes (2,0), (0,3), (-5,0) scaled: same loss as unit prototypes
     assert loss.item() == pytest.approx(hand_inter_loss(), rel=1e-6)
     loss.backward()
-    assert prototypes.grad is None
+    assert prototypes.grad is not None and prototypes.grad.abs().sum() > 0
     assert embeddings.grad is not None
     assert torch.isfinite(embeddings.grad).all()
     # the sample without a family gets no gradient
@@ -496,3 +498,53 @@ def test_intra_random_against_reference(seed, num, num_contrast, dim,
                                                  abs=1e-6)
     loss.backward()
     assert torch.isfinite(emb.grad).all()
+
+
+def test_inter_class_in_its_own_family_counts_twice():
+    """The authors' recipe can put a class in its own family: its prototype
+    is then in the denominator twice (as the target and as a member)."""
+    family = [[True, True, False], [False, False, False],
+              [True, True, False]]
+    # sample 0, class 0, tau = .5: own .6 twice, member m1 .8
+    l0 = -math.log(math.exp(1.2) / (2 * math.exp(1.2) + math.exp(1.6)))
+    # sample 1 as in the hand example (class 2 is not in its own family)
+    l1 = -math.log(math.exp(-0.8) /
+                   (math.exp(-0.8) + math.exp(0.8) + math.exp(-0.6)))
+    embeddings = t32(EMBEDDINGS).requires_grad_(True)
+    loss = affinity_contrast_loss(embeddings, torch.tensor(LABELS),
+                                  t32(PROTOTYPES), torch.tensor(family),
+                                  t32(TEMPERATURES))
+    assert loss.item() == pytest.approx((l0 + l1) / 2, rel=1e-6)
+    loss.backward()
+    assert torch.isfinite(embeddings.grad).all()
+
+
+def test_intra_public_code_form_hand_example():
+    """anchors='all' (a mean over every anchor, one without a positive
+    counting 0) and log_epsilon (logits shifted by each anchor's largest,
+    its own similarity here, then eps added inside the log): the hand
+    example of test_intra_hand_example, eps = 0.05 to be seen."""
+    tau, eps = 0.5, 0.05
+    e = math.exp
+    # anchor 0: shift s00 / tau = 2; l01 = 1.2 - 2
+    l01 = math.log(e(1.0 - 2) + e(0.0 - 2) + e(-2.0 - 2) + eps) - (1.2 - 2)
+    # anchor 1: shift s11 / tau = 2; s10 = .6, s12 = .8, s13 = -.6
+    l10 = math.log(e(1.0 - 2) + e(1.6 - 2) + e(-1.2 - 2) + eps) - (1.2 - 2)
+    embeddings = t32([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0], [-1.0, 0.0]])
+    labels = torch.tensor([0, 0, 1, 2])
+    loss = marginal_contrast_loss(embeddings, labels, margin=0.1,
+                                  temperature=tau, anchors='all',
+                                  log_epsilon=eps)
+    assert loss.item() == pytest.approx((l01 + l10) / 4, rel=1e-6)
+    # without eps the shift changes nothing: half the paper's mean of two
+    exact = marginal_contrast_loss(embeddings, labels, margin=0.1,
+                                   temperature=tau)
+    assert marginal_contrast_loss(
+        embeddings, labels, margin=0.1, temperature=tau,
+        anchors='all').item() == pytest.approx(exact.item() / 2, rel=1e-6)
+    module = MarginalContrastLoss(0.1, tau, anchors='all', log_epsilon=eps)
+    assert module(embeddings, labels).item() == pytest.approx(
+        (l01 + l10) / 4, rel=1e-6)
+    for kwargs in (dict(anchors='every'), dict(log_epsilon=-1e-6)):
+        with pytest.raises(ValueError, match=next(iter(kwargs))):
+            MarginalContrastLoss(**kwargs)

@@ -34,6 +34,18 @@ class MotionFamilyHook(Hook):
     ``p`` is runner epoch ``p / r`` (paper: 30 of 150 = runner 6 of 30 at
     r = 5).
 
+    With the head's ``recipe='authors'`` the schedule is the public code's,
+    in passes over the data (``r`` a runner epoch): confusions are counted
+    from the last pass of runner epoch ``start_epoch`` (the paper's epoch 30
+    with ``start_epoch=6`` at r = 5; runner epoch ``start_epoch`` itself at
+    r = 1), and the families are recomputed at the first step of every pass
+    after it, from the counts including that step's batch, before its
+    losses (:meth:`AffinityContrastHead.schedule_family_update`).
+    ``interval`` then counts passes and ``freeze_epoch`` stops the counts and
+    recomputes after that runner epoch's last pass. The files are named by
+    the pass whose counts they close, ``epoch_{p}.json`` (a pass is what
+    the public code calls an epoch), and record the runner epoch beside it.
+
     The head holds all state and the confusion counts are shared across
     ranks at every step, so every rank computes the same families; this
     hook only decides when.
@@ -79,6 +91,11 @@ class MotionFamilyHook(Hook):
         self.class_names = class_names
         self.out_dir = out_dir
         self._names = None  # resolved in before_train
+        # the authors' recipe (set in before_train): passes a runner epoch,
+        # and the pass whose first step recomputes the families
+        self._by_pass = False
+        self._passes = 1
+        self._refresh_pass = None
 
     # ------------------------------------------------------------------
     @staticmethod
@@ -127,24 +144,81 @@ class MotionFamilyHook(Hook):
             runner.model) else runner.model
         if getattr(model, 'backbone', None) is not None:
             head.check_backbone(model.backbone)
-        head.set_confusion_collection(self.is_collecting(runner.epoch))
-        self._names = self._resolve_class_names(
-            runner.train_dataloader.dataset, head.num_classes)
+        self._by_pass = head.recipe.refresh == 'pass_start'
+        dataset = runner.train_dataloader.dataset
+        self._passes = int(getattr(dataset, 'times', 1)) if self._by_pass \
+            else 1
+        head.set_confusion_collection(
+            self.pass_collects(runner.epoch * self._passes + 1) if self.
+            _by_pass else self.is_collecting(runner.epoch))
+        self._names = self._resolve_class_names(dataset, head.num_classes)
 
     def before_train_epoch(self, runner) -> None:
         head = self.find_head(runner)
-        head.set_confusion_collection(self.is_collecting(runner.epoch))
+        if not self._by_pass:
+            head.set_confusion_collection(self.is_collecting(runner.epoch))
         head.set_inter_loss_scale(self.inter_scale(runner.epoch))
 
+    # The authors' recipe: passes ----------------------------------------
+    def pass_collects(self, data_pass: int) -> bool:
+        """Whether the 1-based pass over the data counts confusions (the
+        authors' recipe)."""
+        last = (None if self.freeze_epoch is None else self.freeze_epoch *
+                self._passes)
+        return data_pass >= self.start_epoch * self._passes and (
+            last is None or data_pass <= last)
+
+    def pass_refreshes(self, data_pass: int) -> bool:
+        """Whether the families are recomputed at the first step of the
+        1-based pass (the authors' recipe): when the pass before it
+        counted, every ``interval`` passes."""
+        done = data_pass - 1 - self.start_epoch * self._passes
+        return (done >= 0 and done % self.interval == 0
+                and self.pass_collects(data_pass - 1))
+
+    def before_train_iter(self, runner, batch_idx: int,
+                          data_batch=None) -> None:
+        if not self._by_pass:
+            return
+        length = len(runner.train_dataloader)
+        within = batch_idx * self._passes // length
+        if batch_idx and within == (batch_idx - 1) * self._passes // length:
+            return  # not a pass's first step
+        data_pass = runner.epoch * self._passes + within + 1
+        head = self.find_head(runner)
+        head.set_confusion_collection(self.pass_collects(data_pass))
+        if self.pass_refreshes(data_pass):
+            head.schedule_family_update()
+            self._refresh_pass = data_pass
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        if not self._by_pass:
+            return
+        report = self.find_head(runner).take_family_update()
+        if report is not None:
+            unit = 'epoch' if self._passes == 1 else 'pass'
+            closed = self._refresh_pass - 1
+            self._publish(
+                runner, report, closed,
+                f'{unit} {closed} (recomputed at the first step of {unit} '
+                f'{closed + 1} from the counts so far and its batch)')
+
+    # The equations recipe: runner epochs ----------------------------------
     def after_train_epoch(self, runner) -> None:
-        if not self.is_update_epoch(runner.epoch):
+        if self._by_pass or not self.is_update_epoch(runner.epoch):
             return
         head = self.find_head(runner)
-        update = head.update_families()
-        summary = update['summary']
         epoch = runner.epoch + 1
+        self._publish(runner, head.update_families(), epoch,
+                      f'epoch {epoch}')
+
+    def _publish(self, runner, update: dict, epoch: int, when: str) -> None:
+        """Log a recompute's summary, plot it and write its JSON."""
+        head = self.find_head(runner)
+        summary = update['summary']
         runner.logger.info(
-            f'Motion Families at epoch {epoch}: '
+            f'Motion Families at {when}: '
             f'{summary["classes_with_family"]}/{head.num_classes} classes '
             f'have a family, mean size {summary["mean_family_size"]}, max '
             f'size {summary["max_family_size"]}; classes per temperature '
@@ -202,6 +276,8 @@ class MotionFamilyHook(Hook):
         bands = summary.pop('classes_per_temperature')
         record = dict(
             epoch=epoch,
+            runner_epoch=runner.epoch + 1,
+            recipe=head.recipe.name,
             num_classes=head.num_classes,
             num_neighbors=head.num_neighbors,
             overlap_threshold=head.overlap_threshold,

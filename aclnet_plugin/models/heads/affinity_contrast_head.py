@@ -11,7 +11,8 @@ from mmaction.models.heads import GCNHead
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 from ...utils import check_int
-from ..affinity import affinity_similarity, motion_families
+from ..losses import MarginalContrastLoss
+from ..recipes import ema_prototypes, get_recipe
 
 
 @MODELS.register_module()
@@ -40,6 +41,13 @@ class AffinityContrastHead(GCNHead):
       losses shape the learned graph and leave the classifier's feature to
       cross-entropy. Prototypes live in the inter embedding, the queue in
       the intra one.
+
+    Two recipes (``recipe``) train it: ``'equations'`` (the default) as the
+    paper's equations read, and ``'authors'`` as the authors' public code
+    does, which produced the paper's figures (it replays a recorded run of
+    that code). They differ in the confusion counts of a batch, the
+    families formed from them, the prototype update, the intra contrast set
+    and when the families are refreshed: see :mod:`aclnet_plugin.models.recipes`.
 
     The head owns all the method's state, as float buffers saved with the
     checkpoint and identical on every rank: ``confusion`` (C, C) counts,
@@ -75,9 +83,12 @@ class AffinityContrastHead(GCNHead):
             Defaults to 'linear'.
         loss_inter (dict): Inter-class loss, lambda1 as its weight.
             Defaults to ``dict(type='AffinityContrastLoss', loss_weight=0.1)``.
-        loss_intra (dict): Intra-class loss, lambda2 as its weight. Defaults
-            to ``dict(type='MarginalContrastLoss', margin=0.1,
-            temperature=0.1, loss_weight=0.1)``.
+        loss_intra (dict, optional): Intra-class loss, lambda2 as its
+            weight. Defaults to None: ``dict(type='MarginalContrastLoss',
+            margin=0.1, temperature=0.1, loss_weight=0.1)``, and with
+            ``recipe='authors'`` the public code's ``margin=0.01``,
+            ``anchors='all'``, ``log_epsilon=1e-6`` (which that recipe also
+            fills into a MarginalContrastLoss config that leaves them out).
         family_temperature (dict): Family-aware temperature (eq. 9); its
             ``num_neighbors`` defaults to the head's. Defaults to
             ``dict(type='FamilyAwareTemperature', temperatures=(0.1, 0.5,
@@ -86,9 +97,10 @@ class AffinityContrastHead(GCNHead):
             Defaults to 10.
         overlap_threshold (int): n_a of eq. 6. Defaults to 4.
         prototype_momentum (float): gamma of eq. 7. Defaults to 0.9.
-        prototype_samples (str): 'all' samples of a class update its
-            prototype (paper), or only the 'correct'ly classified ones
-            (the public code). Defaults to 'all'.
+        prototype_samples (str, optional): 'all' samples of a class update
+            its prototype (paper), or only the 'correct'ly classified ones
+            (the public code). Defaults to None: the recipe's ('all',
+            'correct' with ``recipe='authors'``).
         memory_size (int): Size of the memory queue of detached embeddings
             for the intra loss; 0 turns it off. Defaults to 0.
         symmetric_confusion (bool): Compute the families from
@@ -117,6 +129,9 @@ class AffinityContrastHead(GCNHead):
         num_joints (int, optional): V of the topology input (its vector has
             V * V values); required with ``contrast_input='topology'``.
             Defaults to None.
+        recipe (str): ``'equations'`` (the paper's equations, METHOD.md) or
+            ``'authors'`` (the authors' public code, point by point; their
+            paper's figures come from it). Defaults to 'equations'.
     """
 
     def __init__(self,
@@ -131,25 +146,32 @@ class AffinityContrastHead(GCNHead):
                  projection: str = 'linear',
                  loss_inter: Dict = dict(
                      type='AffinityContrastLoss', loss_weight=0.1),
-                 loss_intra: Dict = dict(
-                     type='MarginalContrastLoss',
-                     margin=0.1,
-                     temperature=0.1,
-                     loss_weight=0.1),
+                 loss_intra: Optional[Dict] = None,
                  family_temperature: Dict = dict(
                      type='FamilyAwareTemperature',
                      temperatures=(0.1, 0.5, 1.0)),
                  num_neighbors: int = 10,
                  overlap_threshold: int = 4,
                  prototype_momentum: float = 0.9,
-                 prototype_samples: str = 'all',
+                 prototype_samples: Optional[str] = None,
                  memory_size: int = 0,
                  symmetric_confusion: bool = False,
                  confusion_decay: float = 1.0,
                  test_embedding: Optional[str] = None,
                  contrast_input: str = 'feature',
                  num_joints: Optional[int] = None,
+                 recipe: str = 'equations',
                  **kwargs) -> None:
+        chosen = get_recipe(recipe)
+        if prototype_samples is None:
+            prototype_samples = chosen.prototype_samples
+        loss_intra = dict(
+            dict(type='MarginalContrastLoss', temperature=0.1,
+                 loss_weight=0.1) if loss_intra is None else loss_intra)
+        if loss_intra.get('type') in ('MarginalContrastLoss',
+                                      MarginalContrastLoss):
+            for key, value in chosen.loss_intra.items():
+                loss_intra.setdefault(key, value)
         super().__init__(
             num_classes,
             in_channels,
@@ -199,6 +221,7 @@ class AffinityContrastHead(GCNHead):
         else:
             raise ValueError("contrast_input must be 'feature' or "
                              f"'topology', got {contrast_input!r}")
+        self.recipe = chosen
         self.contrast_input = contrast_input
         self.num_joints = num_joints
         self.embed_dim = embed_dim
@@ -234,8 +257,12 @@ class AffinityContrastHead(GCNHead):
 
         C, D = num_classes, embed_dim
         self.register_buffer('confusion', torch.zeros(C, C))
-        self.register_buffer('prototypes', torch.zeros(C, D))
-        self.register_buffer('prototype_seen', torch.zeros(C))
+        if self.recipe.prototype_init == 'normal':  # the public code's
+            self.register_buffer('prototypes', torch.randn(C, D))
+            self.register_buffer('prototype_seen', torch.ones(C))
+        else:  # set by a class's first batch
+            self.register_buffer('prototypes', torch.zeros(C, D))
+            self.register_buffer('prototype_seen', torch.zeros(C))
         self.register_buffer('family_mask', torch.zeros(C, C))
         self.register_buffer(
             'temperatures',
@@ -250,6 +277,11 @@ class AffinityContrastHead(GCNHead):
         self._warned_no_schedule = False
         self._gather_rows = 0  # rows every rank all-gathers (see below)
         self._inter_scale = 1.0  # a schedule's share of lambda1
+        # set by the schedule: refresh the families in the next step, after
+        # its batch is counted (the authors' recipe); the hook reads
+        # _refreshed to log what the step computed
+        self._refresh_pending = False
+        self._refreshed: Optional[Tensor] = None
 
     def _load_from_state_dict(self, state_dict, prefix, *args,
                               **kwargs) -> None:
@@ -432,11 +464,19 @@ class AffinityContrastHead(GCNHead):
             feat (Tensor): (N, C) pooled feature.
             topology (Tensor, optional): (N, V * V) topology vector.
         """
+        inter, intra = self.projections(feat, topology)
+        inter = F.normalize(inter, dim=1)
+        return inter, inter if intra is None else F.normalize(intra, dim=1)
+
+    def projections(self, feat: Tensor, topology: Optional[Tensor]
+                    ) -> Tuple[Tensor, Optional[Tensor]]:
+        """The inter and the intra projections before normalisation,
+        float32 (N, embed_dim); the intra one is None with the feature input
+        (one projection serves both losses)."""
         if self.contrast_input == 'feature':
-            embedding = self.embed(feat)
-            return embedding, embedding
-        return (F.normalize(self.inter_projector(topology).float(), dim=1),
-                F.normalize(self.intra_projector(topology).float(), dim=1))
+            return self.projector(feat).float(), None
+        return (self.inter_projector(topology).float(),
+                self.intra_projector(topology).float())
 
     def predict(self, feats: Union[Tensor, Tuple[Tensor]],
                 data_samples: SampleList, **kwargs) -> SampleList:
@@ -484,7 +524,10 @@ class AffinityContrastHead(GCNHead):
         feat, topology = self._split(feats)
         feat = self.pre_logits(feat)
         cls_scores = self._classify(feat)
-        inter_emb, intra_emb = self.embeddings(feat, topology)
+        inter_raw, intra_raw = self.projections(feat, topology)
+        inter_emb = F.normalize(inter_raw, dim=1)
+        intra_emb = (inter_emb if intra_raw is None else F.normalize(
+            intra_raw, dim=1))
         labels, soft = self._labels(data_samples, cls_scores.device)
         num_clips = feat.shape[0] // labels.numel()
         if num_clips * labels.numel() != feat.shape[0]:
@@ -510,30 +553,64 @@ class AffinityContrastHead(GCNHead):
             losses['loss_cls'] = loss_cls
 
         preds = cls_scores.detach().argmax(dim=1)
-        batch, others = self._share_batch(inter_emb.detach(),
+        # what the prototypes average: the recipe's inter embedding
+        averaged = (inter_raw if self.recipe.prototype_input == 'raw' else
+                    inter_emb)
+        batch, others = self._share_batch(averaged.detach(),
                                           intra_emb.detach(), labels, preds)
-        # Inter-class loss against the current prototypes and families; a
-        # family member whose prototype was never seen is left out.
-        seen = self.prototype_seen.bool()
+        valid = self._valid_rows(*batch[:3])
+        if self.collecting_confusion:
+            self.confusion.add_(
+                self.recipe.batch_counts(*self._masked(batch[2:], valid),
+                                         valid, self.num_classes))
+        if self._refresh_pending:  # the authors' recipe: after the counts
+            self._refresh_pending = False
+            self._refreshed = self._refresh_families()
+
+        # Prototypes (eq. 7) from every rank's rows; with the authors'
+        # recipe the loss sees this step's update, its share carrying the
+        # gradient of this rank's rows.
+        sums, counts = self._class_sums(batch[0], *batch[2:], valid)
+        in_loss = self.recipe.prototypes_in_loss == 'updated'
+        if in_loss:
+            local = self._class_sums(
+                averaged, labels, preds,
+                self._valid_rows(averaged, intra_emb, labels))[0]
+            sums = sums + (local - local.detach())  # same value, a gradient
+        updated, updated_seen = ema_prototypes(
+            self.prototypes, self.prototype_seen.bool(), sums, counts,
+            self.prototype_momentum)
+        prototypes, seen = ((updated, updated_seen) if in_loss else
+                            (self.prototypes, self.prototype_seen.bool()))
+        # Inter-class loss against the prototypes and families; a family
+        # member whose prototype was never seen is left out.
         families = self.family_mask.bool() & seen[None, :]
         losses['loss_inter'] = self.loss_inter(
-            inter_emb, labels, self.prototypes, families,
+            inter_emb, labels, prototypes, families,
             self.temperatures) * self._inter_scale
         # Intra-class contrast: the batch, the other ranks' samples and the
-        # memory queue (empty slots are labelled -1 and ignored).
+        # memory queue (empty slots, and those the recipe leaves out, are
+        # labelled -1 and ignored).
         keys, key_labels = [], []
         if others is not None:
             keys.append(others[0])
             key_labels.append(others[1])
+        switch = None
         if self.memory_size > 0:
+            queue_labels, switch = self.recipe.contrast_queue(
+                self.queue_labels, self.queue_ptr, valid.sum())
             keys.append(self.queue_embeddings)
-            key_labels.append(self.queue_labels.long())
+            key_labels.append(queue_labels.long())
         if keys:
-            losses['loss_intra'] = self.loss_intra(
-                intra_emb, labels, torch.cat(keys), torch.cat(key_labels))
+            loss_intra = self.loss_intra(intra_emb, labels, torch.cat(keys),
+                                         torch.cat(key_labels))
         else:
-            losses['loss_intra'] = self.loss_intra(intra_emb, labels)
-        self._update_state(*batch)
+            loss_intra = self.loss_intra(intra_emb, labels)
+        if switch is not None:  # 0 until the recipe's contrast set is full
+            loss_intra = loss_intra * switch
+        losses['loss_intra'] = loss_intra
+        self._update_state(updated.detach(), updated_seen, batch[1],
+                           batch[2], valid)
         return losses
 
     def _labels(self, data_samples: SampleList,
@@ -607,45 +684,47 @@ class AffinityContrastHead(GCNHead):
                  rows[:, E + 1].long())
         return batch, (others[:, E - D:E], others[:, E].long())
 
-    @torch.no_grad()
-    def _update_state(self, embeddings: Tensor, intra_emb: Tensor,
-                      labels: Tensor, preds: Tensor) -> None:
-        """Prototypes (eq. 7, of the inter embeddings ``embeddings``),
-        confusion counts and queue (of the intra embeddings) from a batch.
+    def _valid_rows(self, averaged: Tensor, intra_emb: Tensor,
+                    labels: Tensor) -> Tensor:
+        """Rows that count in the state: finite embeddings (a NaN batch the
+        optimiser wrapper skips changes nothing) and a label (-1 marks an
+        empty row of :meth:`_share_batch`). On the device, no sync."""
+        return (torch.isfinite(averaged).all(dim=1)
+                & torch.isfinite(intra_emb).all(dim=1) & (labels >= 0))
 
-        A row whose embeddings are not finite (a NaN batch the optimiser
-        wrapper skips) or whose label is -1 (an empty row of
-        :meth:`_share_batch`) changes nothing: masked on the device, no sync.
-        """
-        C = self.num_classes
-        finite = (torch.isfinite(embeddings).all(dim=1)
-                  & torch.isfinite(intra_emb).all(dim=1) & (labels >= 0))
-        embeddings = torch.where(finite[:, None], embeddings, 0.)
-        intra_emb = torch.where(finite[:, None], intra_emb, 0.)
-        labels = torch.where(finite, labels, 0)
-        preds = torch.where(finite, preds, 0)
-        weight = finite.to(embeddings)
+    @staticmethod
+    def _masked(rows, valid: Tensor):
+        """Integer rows (labels, predictions) with class 0 in invalid rows,
+        which then count nowhere (their weight is 0)."""
+        return [torch.where(valid, row, 0) for row in rows]
+
+    def _class_sums(self, embeddings: Tensor, labels: Tensor, preds: Tensor,
+                    valid: Tensor) -> Tuple[Tensor, Tensor]:
+        """Per-class sums (C, D) of the rows that update the prototypes
+        (``prototype_samples``), and their counts (C,)."""
+        labels, preds = self._masked((labels, preds), valid)
+        embeddings = torch.where(valid[:, None], embeddings, 0.)
+        weight = valid.to(embeddings)
         if self.prototype_samples == 'correct':
             weight = weight * (preds == labels).to(weight)
-        sums = embeddings.new_zeros(C, self.embed_dim).index_add_(
+        C = self.num_classes
+        sums = embeddings.new_zeros(C, embeddings.shape[1]).index_add_(
             0, labels, embeddings * weight[:, None])
         counts = embeddings.new_zeros(C).index_add_(0, labels, weight)
-        present = counts > 0
-        mean = sums / counts.clamp(min=1)[:, None]
-        seen = self.prototype_seen.bool()
-        momentum = self.prototype_momentum
-        ema = momentum * self.prototypes + (1 - momentum) * mean
-        updated = torch.where(seen[:, None], ema, mean)
-        self.prototypes.copy_(
-            torch.where(present[:, None], updated, self.prototypes))
-        self.prototype_seen.copy_((seen | present).float())
+        return sums, counts
 
-        if self.collecting_confusion:
-            wrong = ((preds != labels) & finite).to(self.confusion)
-            self.confusion.view(-1).index_add_(0, labels * C + preds, wrong)
-
+    @torch.no_grad()
+    def _update_state(self, prototypes: Tensor, seen: Tensor,
+                      intra_emb: Tensor, labels: Tensor,
+                      valid: Tensor) -> None:
+        """Write this step's prototypes and push every rank's valid intra
+        embeddings into the queue."""
+        self.prototypes.copy_(prototypes)
+        self.prototype_seen.copy_(seen.float())
         if self.memory_size > 0:
-            self._push_queue(intra_emb, labels, finite)
+            intra_emb = torch.where(valid[:, None], intra_emb, 0.)
+            self._push_queue(intra_emb, self._masked((labels, ), valid)[0],
+                             valid)
 
     def _push_queue(self, embeddings: Tensor, labels: Tensor,
                     valid: Tensor) -> None:
@@ -690,21 +769,61 @@ class AffinityContrastHead(GCNHead):
     # ------------------------------------------------------------------
     @torch.no_grad()
     def update_families(self) -> Dict:
-        """Recompute affinity, Motion Families and temperatures (eq. 3-9).
+        """Recompute Motion Families and temperatures now (eq. 3-9 in the
+        equations recipe), from the confusion counts collected so far.
 
-        Uses the confusion counts collected so far, which are identical on
-        every rank, so every rank computes the same families (and then, with
-        ``confusion_decay`` below 1, scales them down).
+        The counts are identical on every rank, so every rank computes the
+        same families (and then, with ``confusion_decay`` below 1, scales
+        the counts down).
 
         Returns:
-            dict: ``affinity`` (C, C) float64, ``families`` (C, C) bool,
-            ``temperatures`` (C,) and ``summary``, a dict of plain numbers
-            for logs: ``classes_with_family``, ``mean_family_size``,
-            ``max_family_size`` and ``classes_per_temperature`` (temperature
-            as text: number of classes).
+            dict: see :meth:`family_report`.
         """
+        return self.family_report(self._refresh_families())
+
+    def schedule_family_update(self) -> None:
+        """Recompute the families in the next training step, after its
+        batch is counted and before its losses (the authors' recipe: the
+        public code refreshes them at the first step of a pass).
+        :meth:`take_family_update` then gives the report."""
+        self._refresh_pending = True
+
+    def take_family_update(self) -> Optional[Dict]:
+        """The report of the families a training step recomputed since the
+        last call (:meth:`schedule_family_update`), else None."""
+        families, self._refreshed = self._refreshed, None
+        return None if families is None else self.family_report(families)
+
+    @torch.no_grad()
+    def _refresh_families(self) -> Tensor:
+        """Families and temperatures from the counts, by the recipe's rule;
+        tensors only (no host synchronisation): (C, C) bool families."""
         confusion = self.confusion
-        if float(confusion.max()) >= 2**24:
+        if self.symmetric_confusion:
+            confusion = confusion + confusion.T
+        families = self.recipe.families(confusion, self.num_neighbors,
+                                        self.overlap_threshold)
+        self.family_mask.copy_(families.to(self.family_mask))
+        self.temperatures.copy_(self.family_temperature(families.sum(dim=1)))
+        if self.confusion_decay < 1:
+            self.confusion.mul_(self.confusion_decay)
+        return families
+
+    def family_report(self, families: Tensor) -> Dict:
+        """What a recompute gave, for logs.
+
+        Args:
+            families (Tensor): (C, C) bool, as computed.
+
+        Returns:
+            dict: ``families`` (C, C) bool, ``temperatures`` (C,) and
+            ``summary``, a dict of plain numbers for logs:
+            ``classes_with_family``, ``mean_family_size``,
+            ``max_family_size``, ``classes_in_own_family`` and
+            ``classes_per_temperature`` (temperature as text: number of
+            classes).
+        """
+        if float(self.confusion.max()) >= 2**24:
             # float32 counts are exact up to 2^24 per cell; a benchmark's
             # cell holds at most (samples of a class) x (collecting passes),
             # about 10^5, far below.
@@ -712,26 +831,18 @@ class AffinityContrastHead(GCNHead):
                 'AffinityContrastHead: a confusion count reached 2^24, where '
                 'float32 counting stops being exact; the neighbour ranking '
                 'may tie counts that differ.', logger='current', level=30)
-        if self.symmetric_confusion:
-            confusion = confusion + confusion.T
-        affinity = affinity_similarity(confusion, self.num_neighbors)
-        families = motion_families(affinity, self.overlap_threshold,
-                                   self.num_neighbors)
-        self.family_mask.copy_(families.to(self.family_mask))
-        self.temperatures.copy_(self.family_temperature(families.sum(dim=1)))
-        if self.confusion_decay < 1:
-            self.confusion.mul_(self.confusion_decay)
         sizes = families.sum(dim=1).cpu()
         temperatures = self.temperatures.cpu()
         summary = dict(
             classes_with_family=int((sizes > 0).sum()),
             mean_family_size=round(float(sizes.float().mean()), 3),
             max_family_size=int(sizes.max()),
+            classes_in_own_family=int(families.diagonal().sum()),
             classes_per_temperature={
                 f'{t:g}': int((temperatures == t).sum())
                 for t in self.family_temperature.temperatures
             })
-        return dict(affinity=affinity, families=families,
+        return dict(families=families,
                     temperatures=self.temperatures.clone(), summary=summary)
 
     def families(self) -> List[List[int]]:

@@ -17,14 +17,18 @@ def affinity_contrast_loss(embeddings: Tensor, labels: Tensor,
         l_n = -log(exp(f_n . m_i / t_i) /
                    (exp(f_n . m_i / t_i) + sum_{a in W(i)} exp(f_n . m_a / t_i)))
 
-    with prototypes L2-normalised and detached, averaged over the samples
-    whose class has a family. Computed in float32 as one (N, C) score matrix
-    with non-members masked out, then a cross-entropy.
+    with prototypes L2-normalised, averaged over the samples whose class has
+    a family. Computed in float32 as one (N, C) score matrix with
+    non-members masked out, then a cross-entropy. A class may be in its own
+    family (the authors' recipe): its prototype is then in the denominator
+    twice, once as the target and once as a member, as the public code has
+    it.
 
     Args:
         embeddings (Tensor): (N, D) L2-normalised embeddings.
         labels (Tensor): (N,) integer labels.
-        prototypes (Tensor): (C, D) class prototypes (normalised here).
+        prototypes (Tensor): (C, D) class prototypes (normalised here; a
+            gradient they carry is kept).
         family_mask (Tensor): (C, C) bool or 0/1, row i the family of class i.
         temperatures (Tensor): (C,) temperature of each class's family.
 
@@ -35,11 +39,16 @@ def affinity_contrast_loss(embeddings: Tensor, labels: Tensor,
     labels = labels.reshape(-1).long()
     members = family_mask.bool()[labels]  # (N, C)
     allowed = members.scatter(1, labels[:, None], True)
-    prototypes = F.normalize(prototypes.detach().float(), dim=1)
+    prototypes = F.normalize(prototypes.float(), dim=1)
     scores = embeddings.float() @ prototypes.T
     scores = scores / temperatures.float()[labels, None]
     scores = scores.masked_fill(~allowed, float('-inf'))
     sample_loss = F.cross_entropy(scores, labels, reduction='none')
+    # own class a member too: -s_y + log(Z + e^s_y) = CE + log(1 + p_y)
+    in_own = members.gather(1, labels[:, None]).squeeze(1)
+    sample_loss = torch.where(
+        in_own, sample_loss + torch.log1p(torch.exp(-sample_loss)),
+        sample_loss)
     has_family = members.any(dim=1).to(scores.dtype)
     return (sample_loss * has_family).sum() / has_family.sum().clamp(min=1)
 

@@ -14,7 +14,9 @@ def marginal_contrast_loss(embeddings: Tensor,
                            contrast_embeddings: Optional[Tensor] = None,
                            contrast_labels: Optional[Tensor] = None,
                            margin: float = 0.1,
-                           temperature: float = 0.1) -> Tensor:
+                           temperature: float = 0.1,
+                           anchors: str = 'with_positives',
+                           log_epsilon: float = 0.0) -> Tensor:
     """Every positive pair must beat every negative by ``margin`` (eq. 15).
 
     For anchor a, positive u and negatives Q(a), with cosine similarities s::
@@ -23,7 +25,9 @@ def marginal_contrast_loss(embeddings: Tensor,
                     (exp((s_au - margin) / t) + sum_{v in Q(a)} exp(s_av / t)))
 
     averaged over the positives of an anchor, then over the anchors that have
-    a positive. The contrast set is the batch itself followed by
+    a positive (``anchors='with_positives'``) or over every anchor, one
+    without a positive counting 0 (``'all'``, the public code). The contrast
+    set is the batch itself followed by
     ``contrast_embeddings`` (other ranks' samples, a memory queue), which
     serve as positives and negatives but are not anchors. Computed in
     float32 whatever the input dtype.
@@ -37,12 +41,20 @@ def marginal_contrast_loss(embeddings: Tensor,
             (empty queue slots) are ignored. Defaults to None.
         margin (float): eps, in cosine units. Defaults to 0.1.
         temperature (float): t. Defaults to 0.1.
+        anchors (str): Which anchors the mean is over: ``'with_positives'``
+            or ``'all'``. Defaults to 'with_positives'.
+        log_epsilon (float): The public code's stabiliser: each anchor's
+            logits are shifted so that the largest over its contrast set
+            (itself included) is 0, and ``log_epsilon`` is added to every
+            denominator before the log. 0 computes the loss as written.
+            Defaults to 0.
 
     Returns:
         Tensor: Scalar loss; 0 (attached to the graph) when no anchor has a
         positive. Bounded below by ``-margin / temperature``.
     """
-    _check_margin_and_temperature(margin, temperature)
+    _check_intra_arguments(margin, temperature, anchors, log_epsilon)
+    average_all = anchors == 'all'
     anchors = embeddings.float()
     labels = labels.reshape(-1)
     num = anchors.shape[0]
@@ -62,26 +74,45 @@ def marginal_contrast_loss(embeddings: Tensor,
     not_self[:, :num].fill_diagonal_(False)
     positive = same & not_self & valid
     negative = ~same & valid
-    # log sum_v exp(s_av / t) over the negatives of each anchor; a finite
-    # fill (not -inf) keeps the gradient finite for anchors with none.
     fill = torch.finfo(logits.dtype).min
-    negative_lse = logits.masked_fill(~negative, fill).logsumexp(dim=1)
-    pair_loss = torch.logaddexp(logits - margin / temperature,
-                                negative_lse[:, None]) - logits
+    if log_epsilon:
+        # every logit <= 0 after the shift: the sums cannot overflow
+        shift = logits.masked_fill(~valid, fill).amax(dim=1, keepdim=True)
+        logits = logits - shift.detach()
+        negative_sum = (logits.exp() * negative).sum(dim=1, keepdim=True)
+        pair_loss = torch.log(
+            (logits - margin / temperature).exp() + negative_sum +
+            log_epsilon) - logits
+    else:
+        # log sum_v exp(s_av / t) over the negatives of each anchor; a
+        # finite fill (not -inf) keeps the gradient finite for anchors
+        # with none.
+        negative_lse = logits.masked_fill(~negative, fill).logsumexp(dim=1)
+        pair_loss = torch.logaddexp(logits - margin / temperature,
+                                    negative_lse[:, None]) - logits
     positive = positive.to(logits.dtype)
     num_positives = positive.sum(dim=1)
     anchor_loss = (pair_loss * positive).sum(dim=1) / num_positives.clamp(
         min=1)
+    if average_all:
+        return anchor_loss.sum() / max(num, 1)
     has_positive = (num_positives > 0).to(logits.dtype)
     return (anchor_loss * has_positive).sum() / has_positive.sum().clamp(
         min=1)
 
 
-def _check_margin_and_temperature(margin: float, temperature: float) -> None:
+def _check_intra_arguments(margin: float, temperature: float,
+                           anchors: str = 'with_positives',
+                           log_epsilon: float = 0.0) -> None:
     if margin < 0:
         raise ValueError(f'margin must be >= 0, got {margin!r}')
     if temperature <= 0:
         raise ValueError(f'temperature must be > 0, got {temperature!r}')
+    if anchors not in ('with_positives', 'all'):
+        raise ValueError("anchors must be 'with_positives' or 'all', got "
+                         f'{anchors!r}')
+    if log_epsilon < 0:
+        raise ValueError(f'log_epsilon must be >= 0, got {log_epsilon!r}')
 
 
 @MODELS.register_module()
@@ -96,16 +127,25 @@ class MarginalContrastLoss(BaseWeightedLoss):
         temperature (float): Temperature. Defaults to 0.1.
         loss_weight (float): lambda2, the weight of the loss.
             Defaults to 1.0.
+        anchors (str): The mean over the anchors ``'with_positives'`` (the
+            paper) or ``'all'`` (the public code). Defaults to
+            'with_positives'.
+        log_epsilon (float): The public code's stabiliser (1e-6 there), see
+            :func:`marginal_contrast_loss`. Defaults to 0.
     """
 
     def __init__(self,
                  margin: float = 0.1,
                  temperature: float = 0.1,
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0,
+                 anchors: str = 'with_positives',
+                 log_epsilon: float = 0.0) -> None:
         super().__init__(check_loss_weight(loss_weight))
-        _check_margin_and_temperature(margin, temperature)
+        _check_intra_arguments(margin, temperature, anchors, log_epsilon)
         self.margin = float(margin)
         self.temperature = float(temperature)
+        self.anchors = anchors
+        self.log_epsilon = float(log_epsilon)
 
     def _forward(self,
                  embeddings: Tensor,
@@ -117,8 +157,10 @@ class MarginalContrastLoss(BaseWeightedLoss):
             return marginal_contrast_loss(embeddings, labels,
                                           contrast_embeddings,
                                           contrast_labels, self.margin,
-                                          self.temperature)
+                                          self.temperature, self.anchors,
+                                          self.log_epsilon)
 
     def extra_repr(self) -> str:
         return (f'margin={self.margin}, temperature={self.temperature}, '
-                f'loss_weight={self.loss_weight}')
+                f'loss_weight={self.loss_weight}, anchors={self.anchors!r}, '
+                f'log_epsilon={self.log_epsilon}')
