@@ -83,15 +83,21 @@ def _train(cfg, resume=False):
     return runner
 
 
-@pytest.mark.parametrize('contrast_input', ['feature', 'topology'])
-def test_resume_is_bitwise_identical(tiny_dataset, tmp_path, contrast_input):
-    """Stop after epoch 2, resume: the head state matches the full run."""
+@pytest.mark.parametrize('contrast_input,recipe', [
+    ('feature', 'equations'), ('topology', 'equations'),
+    ('topology', 'authors')])
+def test_resume_is_bitwise_identical(tiny_dataset, tmp_path, contrast_input,
+                                     recipe):
+    """Stop after epoch 2, resume: the head state matches the full run (in
+    the authors' recipe the resumed run recomputes the families in its
+    first step, as the full run does)."""
     full_dir, part_dir = tmp_path / 'full', tmp_path / 'part'
 
     def config(work_dir):
         cfg = tiny_config(tiny_dataset, work_dir, max_epochs=3, start_epoch=1)
         if contrast_input == 'topology':
             use_topology_input(cfg)
+        cfg.model.cls_head.recipe = recipe
         return cfg
 
     _train(config(full_dir))
@@ -113,6 +119,9 @@ def test_resume_is_bitwise_identical(tiny_dataset, tmp_path, contrast_input):
         assert torch.equal(value, resumed['state_dict'][key]), key
     assert full['state_dict']['cls_head.family_mask'].any()
     assert full['state_dict']['cls_head.queue_labels'].min() >= 0
+    if recipe == 'authors':  # recomputed at the first steps of epochs 2, 3
+        assert sorted(p.name for p in (part_dir / 'motion_families').iterdir(
+        )) == ['epoch_1.json', 'epoch_2.json', 'latest.json']
     if contrast_input == 'topology':  # the topology did move
         assert full['state_dict']['backbone.gcn.9.gcn.alpha'].item() != 0
 

@@ -9,8 +9,10 @@ from mmengine.logging import MessageHub
 
 from aclnet_plugin.engine.hooks import MotionFamilyHook
 from aclnet_plugin.models import AffinityContrastHead
+from aclnet_plugin.models.recipes import top_count_families
 from mmaction.models import GCNHead
 from mmaction.registry import HOOKS
+from mmaction.structures import ActionDataSample
 
 
 class Model(torch.nn.Module):
@@ -172,3 +174,78 @@ def test_inter_warmup_and_freeze(tmp_path):
     assert head._inter_scale == 0.5
     with pytest.raises(ValueError, match='freeze_epoch'):
         MotionFamilyHook(start_epoch=5, freeze_epoch=3)
+
+
+def authors_runner(head, tmp_path, times, length):
+    runner = make_runner(head, tmp_path)
+    runner.train_dataloader = SimpleNamespace(
+        dataset=SimpleNamespace(times=times, metainfo={}),
+        __len__=lambda: length)
+
+    class Loader:  # len() looks the method up on the class
+        dataset = runner.train_dataloader.dataset
+
+        def __len__(self):
+            return length
+
+    runner.train_dataloader = Loader()
+    runner.iter = 0
+    return runner
+
+
+@pytest.mark.parametrize('interval,freeze', [(1, None), (2, None), (1, 3)])
+def test_authors_recipe_counts_and_refreshes_by_pass(tmp_path, interval,
+                                                     freeze):
+    """RepeatDataset(times=2), 10 steps a runner epoch: passes start at
+    steps 0 and 5. start_epoch=2: counting from the last pass of runner
+    epoch 2 (pass 4, the public code's epoch 4), the families recomputed at
+    the first step of every pass after it, in the step (after its batch is
+    counted), logged and written after it."""
+    head = AffinityContrastHead(4, 8, num_neighbors=1, overlap_threshold=0,
+                                recipe='authors')
+    runner = authors_runner(head, tmp_path, times=2, length=10)
+    hook = MotionFamilyHook(start_epoch=2, interval=interval,
+                            freeze_epoch=freeze)
+    hook.before_train(runner)
+    collecting, refreshed = [], []
+    head.schedule_family_update = lambda: refreshed.append(
+        (runner.epoch, step))
+    for epoch in range(4):
+        runner.epoch = epoch
+        hook.before_train_epoch(runner)
+        for step in range(10):
+            hook.before_train_iter(runner, step)
+            collecting.append(head.collecting_confusion)
+    first = 3 * 5  # pass 4 (1-based) starts at step 15 of the run
+    last = 40 if freeze is None else 30  # freeze: runner epoch 3 = pass 6
+    assert collecting == [first <= i < last for i in range(40)]
+    passes = {None: [5, 6, 7, 8], 3: [5, 6, 7]}[freeze][::interval]
+    # pass p starts at runner epoch (p - 1) // 2, step 5 * ((p - 1) % 2)
+    assert refreshed == [((p - 1) // 2, 5 * ((p - 1) % 2)) for p in passes]
+
+
+def test_authors_recipe_publishes_what_the_step_computed(tmp_path):
+    head = AffinityContrastHead(4, 8, num_neighbors=1, overlap_threshold=0,
+                                recipe='authors')
+    head.confusion[0, 1] = 3
+    runner = authors_runner(head, tmp_path, times=1, length=3)
+    hook = MotionFamilyHook(start_epoch=1)
+    hook.before_train(runner)
+    runner.epoch = 1
+    hook.before_train_epoch(runner)
+    hook.before_train_iter(runner, 0)
+    assert head._refresh_pending
+    hook.after_train_iter(runner, 0)  # no step ran: nothing to publish
+    assert not (tmp_path / 'motion_families').exists()
+    head.loss(torch.randn(2, 1, 8, 3, 5), [
+        ActionDataSample().set_gt_label(y) for y in (0, 1)])
+    hook.after_train_iter(runner, 0)
+    hook.after_train_epoch(runner)  # the equations' schedule: nothing
+    record = json.load(open(tmp_path / 'motion_families' / 'epoch_1.json'))
+    assert record['recipe'] == 'authors' and record['runner_epoch'] == 2
+    # the families the step computed after counting its batch
+    expected = top_count_families(head.confusion, 1, 0)
+    assert expected[0].tolist() == [False, True, False, False]
+    assert [c['members'] for c in record['classes']] == [
+        row.nonzero().flatten().tolist() for row in expected]
+    assert head.take_family_update() is None

@@ -44,7 +44,8 @@ def worker(rank, port, out_dir):
     dist.init_process_group('gloo', rank=rank, world_size=2)
     torch.set_num_threads(1)
     import aclnet_plugin  # noqa: F401
-    for scenario in (shared_scenario, uneven_scenario, topology_scenario):
+    for scenario in (shared_scenario, uneven_scenario, topology_scenario,
+                     authors_scenario):
         scenario(rank, out_dir)
         dist.barrier()
     dist.destroy_process_group()
@@ -209,3 +210,76 @@ def test_two_ranks_with_the_topology_input(gloo_run):
         r0['state']['queue_embeddings'][:4],
         torch.cat([r0['intra'], r1['intra']]))
     assert r0['state']['queue_labels'].tolist() == [0, 1, 0, 2, -1, -1]
+
+
+def authors_data(step):
+    """Step ``step``'s global batch: 8 rows, rank r holds rows 4r to 4r+3."""
+    g = torch.Generator().manual_seed(step)
+    return (torch.randn(8, 1, IN_CHANNELS, 3, 5, generator=g),
+            torch.randn(8, 9, generator=g),
+            torch.randint(0, 5, (8, ), generator=g))
+
+
+def authors_head():
+    from aclnet_plugin.models import AffinityContrastHead
+    torch.manual_seed(0)  # same weights and N(0, 1) prototypes everywhere
+    head = AffinityContrastHead(5, IN_CHANNELS, memory_size=12,
+                                contrast_input='topology', num_joints=3,
+                                recipe='authors', num_neighbors=2,
+                                overlap_threshold=0)
+    head.init_weights()
+    return head
+
+
+def authors_steps(head, rows):
+    """Four steps: counting from step 0, families refreshed in step 2 (so
+    the inter loss acts in steps 2 and 3), the queue full from step 1."""
+    from mmaction.structures import ActionDataSample
+    head.set_confusion_collection(True)
+    out = []
+    for step in range(4):
+        if step == 2:
+            head.schedule_family_update()
+        x, topology, labels = (t[rows] for t in authors_data(step))
+        topology.requires_grad_(True)
+        data = [ActionDataSample().set_gt_label(int(y)) for y in labels]
+        losses = head.loss((x, topology), data)
+        (losses['loss_inter'] + losses['loss_intra']).backward()
+        out.append(dict(losses={k: v.detach() for k, v in losses.items()},
+                        grad=topology.grad.clone()))
+    return out
+
+
+def authors_scenario(rank, out_dir):
+    """The authors' recipe on two ranks: the global batch is counted,
+    averaged and queued; every rank ends with the same state."""
+    head = authors_head()
+    calls = count_collectives()
+    steps = authors_steps(head, slice(4 * rank, 4 * rank + 4))
+    calls = dict(calls)
+    state = {k: v.clone() for k, v in head.named_buffers()}
+    torch.save(dict(state=state, steps=steps, calls=calls),
+               os.path.join(out_dir, f'authors_rank{rank}.pt'))
+
+
+def test_two_ranks_in_the_authors_recipe(gloo_run):
+    r0, r1 = gloo_run('authors')
+    for key in r0['state']:
+        assert torch.equal(r0['state'][key], r1['state'][key]), key
+    for r in (r0, r1):  # one all-gather a step, nothing else
+        assert r['calls']['all_gather'] == 4, r['calls']
+        assert sum(r['calls'].values()) == 4, r['calls']
+    # one process with the global batch reaches the same state: the counts
+    # (the pair term of the global batch), the families, the prototypes and
+    # the queue are the global batch's
+    single = authors_head()
+    single_steps = authors_steps(single, slice(0, 8))
+    for key, value in single.named_buffers():
+        torch.testing.assert_close(r0['state'][key], value, msg=key)
+    assert r0['state']['confusion'].sum() > 0
+    assert r0['state']['family_mask'].any()
+    for step in (2, 3):  # the inter loss acts, with a gradient
+        assert r0['steps'][step]['losses']['loss_inter'] > 0
+        assert single_steps[step]['losses']['loss_inter'] > 0
+    assert r0['steps'][3]['grad'].abs().sum() > 0
+    assert r1['steps'][3]['grad'].abs().sum() > 0
