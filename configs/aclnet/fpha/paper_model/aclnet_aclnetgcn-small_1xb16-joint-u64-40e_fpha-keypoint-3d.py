@@ -1,16 +1,19 @@
-# ACLNet as the paper builds it, on F-PHAB (45 hand actions), at a width
-# that trains on 2 CPU cores: the authors' backbone (ACLNetGCN) at base 16
-# channels instead of 96 ("small": 16, 32, 64 channels, 8 learned graphs a
-# block), its last block's learned topology (21 x 21 = 441 values) feeding
-# both contrastive losses through their own projections, and the public
-# code's knobs: prototypes from correctly classified samples, the intra
-# margin in its units (0.01 in cosine terms), a memory queue (360 = 8 per
-# class, the public code's NTU ratio). Schedule, data and augmentation are
-# those of the F-PHAB configs one folder up (40 epochs, families from epoch
-# 8: the paper's 30 of 150, a fifth), so the arms compare with that table.
-# The two configs beside it differ only in the losses:
-#   baseline_...       cross-entropy alone (stock GCNHead, no hook)
-#   aclnet-pooled_...  the same ACLNet, fed by the pooled feature instead
+# ACLNet as the paper builds it and its authors' code trains it, on F-PHAB
+# (45 hand actions), at a width that trains on 2 CPU cores: the authors'
+# backbone (ACLNetGCN) at base 16 channels instead of 96 ("small": 16, 32, 64
+# channels, 8 learned graphs a block), its last block's learned topology
+# (21 x 21 = 441 values) feeding both contrastive losses through their own
+# projections, the head in the authors' recipe (recipe='authors': the public
+# code's confusion counts, Motion Families, prototypes, intra contrast set
+# and refresh schedule), the intra margin in its units (0.01 in cosine
+# terms) and a memory queue (360 = 8 per class, the public code's NTU ratio).
+# Schedule, data, augmentation and K = 5, n_a = 2 are those of the F-PHAB
+# configs one folder up (40 epochs, families from epoch 8: the paper's 30 of
+# 150, a fifth), so the arms compare with that table. The configs beside it
+# differ only in the losses:
+#   baseline_...          cross-entropy alone (stock GCNHead, no hook)
+#   aclnet-equations_...  the same model in the equations recipe
+#   aclnet-pooled_...     the equations recipe fed by the pooled feature
 _base_ = '../aclnet_stgcnpp-small_1xb16-joint-u64-40e_fpha-keypoint-3d.py'
 
 model = dict(
@@ -23,7 +26,7 @@ model = dict(
     cls_head=dict(
         contrast_input='topology',
         num_joints=21,
-        prototype_samples='correct',
+        recipe='authors',
         loss_intra=dict(
             type='MarginalContrastLoss',
             margin=0.01,

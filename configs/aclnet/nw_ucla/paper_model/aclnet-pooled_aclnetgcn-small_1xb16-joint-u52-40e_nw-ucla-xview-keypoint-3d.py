@@ -1,9 +1,12 @@
-# The ACLNet config beside this file with the contrastive losses fed by the
-# pooled feature the classifier sees (one 256-d projection of it for both
-# losses), as this project's drop-in head does on any backbone, instead of
-# the last block's topology. Everything else is identical.
-_base_ = './aclnet_aclnetgcn-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py'
+# The equations-recipe ACLNet config beside this file (aclnet-equations_)
+# with the contrastive losses fed by the pooled feature the classifier sees
+# (one 256-d projection of it for both losses), as this project's drop-in
+# head does on any backbone, instead of the last block's topology.
+# Everything else is identical.
+_base_ = './aclnet-equations_aclnetgcn-small_1xb16-joint-u52-40e_nw-ucla-xview-keypoint-3d.py'
 
 model = dict(
     backbone=dict(out_topology=False),
-    cls_head=dict(contrast_input='feature', num_joints=None))
+    cls_head=dict(
+        contrast_input='feature',
+        num_joints=None))
