@@ -75,15 +75,18 @@ def test_killed_mid_epoch_then_resumed_matches_an_unbroken_run(
     assert a['cls_head.family_mask'].any()
 
 
-def test_gcn_head_checkpoint_starts_an_aclnet_head(caplog):
-    """Classifier kept, projection and method state fresh, one log line."""
+@pytest.mark.parametrize('recipe', ['equations', 'authors'])
+def test_gcn_head_checkpoint_starts_an_aclnet_head(caplog, recipe):
+    """Classifier kept, projection and method state fresh (in the authors'
+    recipe: its N(0, 1) prototypes, every class seen), one log line."""
     from aclnet_plugin.models import AffinityContrastHead
     from mmaction.models import GCNHead
     gcn = GCNHead(5, 8)
     gcn.init_weights()
     with torch.no_grad():
         gcn.fc.weight.normal_()
-    head = AffinityContrastHead(5, 8)
+    head = AffinityContrastHead(5, 8, recipe=recipe)
+    assert head.prototype_seen.all() == (recipe == 'authors')
     fresh = {k: v.clone() for k, v in head.state_dict().items()}
     messages = []
     from aclnet_plugin.models.heads import affinity_contrast_head as module
@@ -102,7 +105,8 @@ def test_gcn_head_checkpoint_starts_an_aclnet_head(caplog):
     messages.clear()
     module.print_log = lambda msg, **kwargs: messages.append(msg)
     try:
-        AffinityContrastHead(5, 8).load_state_dict(head.state_dict())
+        AffinityContrastHead(5, 8, recipe=recipe).load_state_dict(
+            head.state_dict())
     finally:
         module.print_log = original
     assert messages == []
