@@ -1,11 +1,15 @@
-"""The Motion Family files of :class:`MotionFamilyHook`, and their churn."""
+"""The Motion Family files of :class:`MotionFamilyHook`, their churn and
+their reach."""
 import glob
 import json
 import os.path as osp
 import re
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
-__all__ = ['family_folder', 'load_family_records', 'family_churn']
+import numpy as np
+
+__all__ = ['family_folder', 'load_family_records', 'family_churn',
+           'family_coverage']
 
 EPOCH_FILE = re.compile(r'^epoch_(\d+)\.json$')
 FIELDS = ('epoch', 'num_classes', 'num_neighbors', 'overlap_threshold',
@@ -126,3 +130,25 @@ def family_churn(records: List[Dict]) -> List[Dict]:
         rows.append(row)
         previous = pairs
     return rows
+
+
+def family_coverage(record: Dict, class_counts: Sequence[int]) -> Dict:
+    """How far a recompute's families reach.
+
+    Args:
+        record (dict): A hook file (:func:`load_family_records`).
+        class_counts (Sequence[int]): Training samples of each class.
+
+    Returns:
+        dict: ``mean_size``, the mean family size over the classes, and
+        ``sample_share``, the share of training samples whose class has a
+        family (those that get an inter-class loss while it is in force).
+    """
+    sizes = np.array([len(c['members']) for c in record['classes']])
+    counts = np.asarray(class_counts, dtype=float)
+    if len(counts) != len(sizes):
+        raise ValueError(f'{len(counts)} class counts for '
+                         f'{len(sizes)} classes')
+    return dict(mean_size=float(sizes.mean()),
+                sample_share=float(counts[sizes > 0].sum() /
+                                   max(counts.sum(), 1)))

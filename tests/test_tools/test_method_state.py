@@ -251,3 +251,51 @@ def test_topology_over_seeds_and_a_resume_replaces_epochs(tmp_path, capsys):
         '| baseline | 2 | 0 | 0.1000 | 0.1000 | 0.0000 | 0.0100 |']
     with pytest.raises(ValueError, match=r"arm\(s\) \['other'\]"):
         tool.topology_table(str(tmp_path), ['other'], None)
+
+
+def test_coverage_of_the_families_in_force(tmp_path):
+    """Three classes with 1, 2 and 3 training samples. Families saved at
+    the end of epoch 1 (class 0 with {1}, class 1 with {0}: 3 of the 6
+    samples) act in epochs 2 and 3; those of epoch 3 (every class: the
+    authors' recipe can list a class in its own family) in epoch 4."""
+    import pickle
+    tool = load_tool()
+    ann = tmp_path / 'data.pkl'
+    labels = [0, 1, 1, 2, 2, 2]
+    with open(ann, 'wb') as f:
+        pickle.dump(dict(split=dict(train=[f'c{i}' for i in range(6)],
+                                    test=['t']),
+                         annotations=[dict(frame_dir=f'c{i}', label=y)
+                                      for i, y in enumerate(labels)] +
+                         [dict(frame_dir='t', label=0)]), f)
+    for seed, last in ((0, [[0], [1, 2], [0, 2]]), (1, [[0, 1], [], [2]])):
+        run = write_run(tmp_path / 'runs', f'aclnet_seed{seed}', [[
+            it(e, 10 * e, 0.1, 0.1) for e in (1, 2, 3, 4)]])
+        (run / 'motion_families').mkdir()
+        for epoch, members in ((1, [[1], [0], []]), (3, last)):
+            (run / 'motion_families' / f'epoch_{epoch}.json').write_text(
+                json.dumps(dict(
+                    epoch=epoch, statistics={}, classes_per_temperature={},
+                    num_classes=3, classes=[
+                        dict(index=i, members=m)
+                        for i, m in enumerate(members)])))
+        (run / 'aclnet.py').write_text(
+            f'model = dict(cls_head=dict(num_classes=3))\n'
+            f'train_dataloader = dict(dataset=dict(type="RepeatDataset", '
+            f'dataset=dict(ann_file="{ann}", split="train")))\n')
+    write_run(tmp_path / 'runs', 'baseline_seed0', [[dict(
+        epoch=1, step=10, loss=2.0, loss_cls=2.0)]])
+    figure = tmp_path / 'coverage.png'
+    text = tool.coverage(str(tmp_path / 'runs'), None, None, str(figure))
+    rows = [[c.strip() for c in line.strip('|').split('|')]
+            for line in text.splitlines()[2:]]
+    # epoch 4: seed 0 sizes (1, 2, 2) -> 5/3, every sample; seed 1 sizes
+    # (2, 0, 1) -> 1, samples of classes 0 and 2: 4 of 6
+    assert rows == [
+        ['aclnet', '1', '0, 1', '0.00 ± 0.00', '0.0 ± 0.0'],
+        ['aclnet', '2', '0, 1', '0.67 ± 0.00', '50.0 ± 0.0'],
+        ['aclnet', '3', '0, 1', '0.67 ± 0.00', '50.0 ± 0.0'],
+        ['aclnet', '4', '0, 1', '1.33 ± 0.47', '83.3 ± 23.6']]
+    assert figure.stat().st_size > 0
+    with pytest.raises(ValueError, match='baseline'):
+        tool.coverage(str(tmp_path / 'runs'), ['baseline'], None, None)

@@ -40,6 +40,15 @@ seeds::
         work_dirs/benchmark_accuracy/fpha_paper_model --topology \
         --epochs 1 5 10 20 30 40
 
+``--coverage`` tells how far the Motion Families reach: per arm and epoch,
+the mean size of the families in force and the share of training samples
+whose class has one (those that get an inter-class loss), over the seeds;
+``--figure PNG`` draws both against the epoch::
+
+    python tools/analysis/method_state.py \
+        work_dirs/benchmark_accuracy/fpha_recipes --coverage \
+        --arms aclnet aclnet-equations --figure coverage.png
+
 ``--trajectory`` follows each arm's paired difference from the baseline
 through training: at every validation epoch (the logged single-clip
 ``acc/top1``) and at the test, the mean difference over the seeds with its
@@ -88,6 +97,13 @@ def parse_args(argv=None):
     parser.add_argument('--topology', action='store_true',
                         help='per arm and epoch: alpha, beta and the size '
                         'of the last block\'s topology (TopologyMonitorHook)')
+    parser.add_argument('--coverage', action='store_true',
+                        help='per arm and epoch: the mean size of the '
+                        'families in force and the share of training '
+                        'samples that get an inter loss')
+    parser.add_argument('--figure', metavar='PNG',
+                        help='--coverage, also drawn against the epoch '
+                        '(implies --coverage)')
     parser.add_argument('--baseline', default='baseline',
                         help='--stability, --trajectory: the arm of the '
                         'paired baseline')
@@ -471,6 +487,116 @@ def topology_table(work_dir: str, arms: Optional[List[str]],
     return '\n'.join(lines)
 
 
+def training_class_counts(run_dir: str) -> np.ndarray:
+    """Training samples of each class of a run, from the config it dumped
+    (its training ``ann_file`` and split)."""
+    import pickle
+
+    from mmengine.config import Config
+    configs = sorted(glob.glob(osp.join(run_dir, '*.py')))
+    if not configs:
+        raise ValueError(f'{run_dir}: no dumped config (*.py) to find the '
+                         'training data in')
+    cfg = Config.fromfile(configs[0])
+    dataset = cfg.train_dataloader.dataset
+    while 'ann_file' not in dataset and 'dataset' in dataset:
+        dataset = dataset.dataset
+    key = (dataset.ann_file, dataset.get('split'))
+    if key not in _COUNTS:
+        with open(dataset.ann_file, 'rb') as f:
+            data = pickle.load(f)
+        names = (set(data['split'][key[1]]) if key[1] is not None else None)
+        labels = [int(a['label']) for a in data['annotations']
+                  if names is None or a['frame_dir'] in names]
+        _COUNTS[key] = np.bincount(labels,
+                                   minlength=cfg.model.cls_head.num_classes)
+    return _COUNTS[key]
+
+
+_COUNTS = {}
+
+
+def coverage(work_dir: str, arms: Optional[List[str]],
+             epochs: Optional[List[int]], figure: Optional[str]) -> str:
+    """Markdown: per arm and epoch, the Motion Families in force (computed
+    at the end of the epoch before, or at the first step of this one in
+    the authors' recipe): their mean size over the classes and the share of
+    training samples whose class has one, i.e. that get an inter-class
+    loss (mean ± sd over the seeds); and, with ``figure``, both against
+    the epoch for every arm."""
+    from aclnet_plugin.analysis.families import family_coverage
+    runs = defaultdict(dict)  # arm -> seed -> (sizes, shares) by epoch
+    for arm, seed, path in run_folders(work_dir):
+        if arms and arm not in arms:
+            continue
+        families = family_states(path)
+        losses = epoch_losses(path)
+        if not families or not losses:
+            continue
+        counts = training_class_counts(path)
+        sizes, shares = [], []
+        for epoch in range(1, max(losses) + 1):
+            before = [e for e in families if e < epoch]
+            reach = (family_coverage(families[max(before)], counts)
+                     if before else dict(mean_size=0.0, sample_share=0.0))
+            sizes.append(reach['mean_size'])
+            shares.append(reach['sample_share'])
+        runs[arm][seed] = (np.array(sizes), np.array(shares))
+    names = arms or sorted(runs)
+    missing = [arm for arm in names if arm not in runs]
+    if missing:
+        raise ValueError(f'{work_dir}: no Motion Family files in the runs of '
+                         f'arm(s) {missing}')
+    head = ['arm', 'epoch', 'seeds', 'mean family size',
+            'share of training samples with an inter loss (%)']
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '| ' + ' | '.join(['---'] * len(head)) + ' |']
+    for arm in names:
+        seeds = sorted(runs[arm])
+        length = min(len(runs[arm][s][0]) for s in seeds)
+        for epoch in (epochs or range(1, length + 1)):
+            if epoch > length:
+                continue
+            size = np.array([runs[arm][s][0][epoch - 1] for s in seeds])
+            share = np.array([runs[arm][s][1][epoch - 1] for s in seeds])
+            lines.append('| ' + ' | '.join([
+                arm, str(epoch), ', '.join(map(str, seeds)),
+                _mean_sd(size, 2), _mean_sd(100 * share, 1)]) + ' |')
+    if figure:
+        _coverage_figure({arm: runs[arm] for arm in names}, figure)
+    return '\n'.join(lines)
+
+
+def _coverage_figure(runs: Dict, path: str) -> None:
+    from matplotlib.figure import Figure
+
+    from aclnet_plugin.analysis.plots import save_figure
+    fig = Figure(figsize=(9, 3.6))
+    axes = fig.subplots(1, 2)
+    for arm, seeds in runs.items():
+        length = min(len(v[0]) for v in seeds.values())
+        epochs = np.arange(1, length + 1)
+        for ax, which in zip(axes, (0, 1)):
+            values = np.stack([v[which][:length] for v in seeds.values()])
+            if which == 1:
+                values = 100 * values
+            line, = ax.plot(epochs, values.mean(axis=0),
+                            label=f'{arm} ({len(seeds)} seeds)')
+            ax.fill_between(epochs, values.min(axis=0), values.max(axis=0),
+                            color=line.get_color(), alpha=0.2, lw=0)
+    axes[0].set_ylabel('mean Motion Family size (classes)')
+    axes[1].set_ylabel('training samples with an inter loss (%)')
+    axes[1].set_ylim(-2, 102)
+    for ax in axes:
+        ax.set_xlabel('epoch')
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle('Families in force each epoch: mean over the seeds, band '
+                 'min to max', fontsize=9)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
 def _emit(text: str, out: Optional[str]):
     print(text)
     if out:
@@ -485,6 +611,10 @@ def main(argv=None):
         return
     if args.topology:
         _emit(topology_table(args.work_dir, args.arms, args.epochs),
+              args.out)
+        return
+    if args.coverage or args.figure:
+        _emit(coverage(args.work_dir, args.arms, args.epochs, args.figure),
               args.out)
         return
     runs = collect(args.work_dir, args.arms)
