@@ -40,6 +40,13 @@ does not need it untouched.
    weights-only error, neither naming the file. The local loader is
    wrapped so that both name it and say what is wrong; the refusal itself
    is torch's (nothing outside the allow-list is unpickled).
+6. mmaction's ``format_label`` takes a class index as an ``int``, a tensor
+   or a numpy array, but not as a numpy integer scalar (``numpy.int64``,
+   what numpy and pandas converters write into a PySKL file): packing such
+   a sample fails in the first iteration with ``TypeError: Type <class
+   'numpy.int64'> is not an available label type``. A numpy integer
+   scalar is passed on as the ``int`` it holds; any other value goes to
+   mmaction's function unchanged.
 """
 import importlib.util
 import os.path as osp
@@ -242,6 +249,24 @@ def name_bad_checkpoints() -> None:
     CheckpointLoader._register_scheme('', load_local, force=True)
 
 
+def accept_numpy_integer_labels() -> None:
+    """Let mmaction's ``format_label`` take numpy integer scalars."""
+    import numpy as np
+    from mmaction.structures import action_data_sample as module
+    original = module.format_label
+    if getattr(original, '_aclnet_numpy', False):
+        return
+
+    def format_label(value):
+        if isinstance(value, np.integer):
+            value = int(value)
+        return original(value)
+
+    format_label._aclnet_numpy = True
+    format_label.__doc__ = original.__doc__
+    module.format_label = format_label
+
+
 def apply_all() -> None:
     """Apply every compatibility fix (idempotent)."""
     patch_missing_drn()
@@ -250,3 +275,4 @@ def apply_all() -> None:
     allow_cpu_ddp()
     explain_pose_dataset_errors()
     name_bad_checkpoints()
+    accept_numpy_integer_labels()

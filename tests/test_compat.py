@@ -162,3 +162,33 @@ def test_a_split_that_selects_nothing_is_named_when_built(tmp_path):
         for serialize in (True, False):
             with pytest.raises(DataCheckError, match=f'(?s){words}'):
                 build(ann_file, split, serialize)
+
+
+def test_a_pyskl_file_as_numpy_writes_it_trains(tiny_dataset, tmp_path):
+    """Labels as numpy.int64 (what numpy and pandas converters write) and
+    float64 keypoints: the data check passes it, and it trains and tests
+    (mmaction's format_label took numpy arrays but not numpy scalars)."""
+    from mmengine.runner import Runner
+
+    from conftest import tiny_config
+    with open(tiny_dataset['ann_file'], 'rb') as f:
+        data = pickle.load(f)
+    for annotation in data['annotations']:
+        annotation['label'] = np.int64(annotation['label'])
+        annotation['keypoint'] = annotation['keypoint'].astype(np.float64)
+    ann_file = tmp_path / 'numpy.pkl'
+    with open(ann_file, 'wb') as f:
+        pickle.dump(data, f)
+    cfg = tiny_config(dict(tiny_dataset, ann_file=str(ann_file)),
+                      tmp_path / 'work', max_epochs=1, start_epoch=1,
+                      num_workers=0)
+    cfg.default_hooks.data_check = dict(type='DataCheckHook')
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.iter > 0
+    assert 0 <= runner.test()['acc/top1'] <= 1
+    # and a label of any numpy integer type is one class index
+    from mmaction.structures import ActionDataSample
+    for kind in (np.int8, np.uint16, np.int32, np.int64):
+        label = ActionDataSample().set_gt_label(kind(3)).gt_label
+        assert label.tolist() == [3] and label.dtype == torch.long
