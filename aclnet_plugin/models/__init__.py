@@ -3,6 +3,7 @@ from .affinity import (affinity_similarity, confusion_neighbors,
 from .backbones import ACLNetGCN, CTRGCN
 from .family_temperature import FamilyAwareTemperature
 from .heads import AffinityContrastHead
+from .init import PyTorchDefaultInit
 from .losses import (AffinityContrastLoss, MarginalContrastLoss,
                      affinity_contrast_loss, marginal_contrast_loss)
 
@@ -10,5 +11,5 @@ __all__ = [
     'ACLNetGCN', 'CTRGCN', 'affinity_similarity', 'confusion_neighbors',
     'motion_families', 'FamilyAwareTemperature', 'AffinityContrastHead',
     'AffinityContrastLoss', 'MarginalContrastLoss', 'affinity_contrast_loss',
-    'marginal_contrast_loss'
+    'marginal_contrast_loss', 'PyTorchDefaultInit'
 ]

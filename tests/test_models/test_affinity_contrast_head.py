@@ -531,3 +531,46 @@ def test_confusion_decay_weighs_recent_epochs_more():
     assert families == {1.0: [1], 0.5: [2]}
     with pytest.raises(ValueError, match='confusion_decay'):
         make_head(confusion_decay=0)
+
+
+@pytest.mark.parametrize('projection', ['linear', 'mlp'])
+def test_initialisation_log_says_what_the_projections_hold(monkeypatch,
+                                                           projection):
+    """GCNHead's N(0, 0.01) for fc; with the topology input the projections
+    get PyTorch's default Linear initialisation, and mmengine's log says so
+    (not NormalInit), for the head alone and inside a recognizer."""
+    from mmengine.model import BaseModule
+    info = {}
+
+    def dump(module):  # what mmengine writes into the log, per parameter
+        info.update({name: module._params_init_info[param]['init_info']
+                     for name, param in module.named_parameters()})
+
+    monkeypatch.setattr(BaseModule, '_dump_init_info', dump)
+    head = AffinityContrastHead(5, 8, contrast_input='topology',
+                                num_joints=21, projection=projection)
+    head.init_weights()
+    assert info['fc.weight'].startswith('NormalInit: mean=0, std=0.01')
+    projections = [k for k in info if 'projector' in k]
+    assert len(projections) == (4 if projection == 'linear' else 8)
+    for key in projections:
+        assert info[key].startswith('PyTorchDefaultInit'), (key, info[key])
+    # and the weights are PyTorch's: uniform within 1 / sqrt(fan_in)
+    first = (head.inter_projector if projection == 'linear' else
+             head.inter_projector[0])
+    bound = 1 / first.in_features**0.5
+    assert first.weight.abs().max() <= bound
+    assert first.weight.std() > 0.4 * bound  # not N(0, 0.01)
+    # inside a recognizer too
+    info.clear()
+    model = MODELS.build(dict(
+        type='RecognizerGCN',
+        backbone=dict(type='ACLNetGCN', graph_cfg=dict(layout='fpha-hand'),
+                      base_channels=8, num_stages=2, out_topology=True),
+        cls_head=dict(type='AffinityContrastHead', num_classes=5,
+                      in_channels=8, contrast_input='topology',
+                      num_joints=21, projection=projection)))
+    model.init_weights()
+    assert all(v.startswith('PyTorchDefaultInit')
+               for k, v in info.items() if 'projector' in k)
+    assert info['cls_head.fc.weight'].startswith('NormalInit')

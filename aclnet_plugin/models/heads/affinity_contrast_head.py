@@ -76,7 +76,10 @@ class AffinityContrastHead(GCNHead):
         dropout (float): Dropout before ``fc``. Defaults to 0.
         average_clips (str): How test clips are averaged. Defaults to 'prob'.
         init_cfg (dict or list[dict]): Initialisation. Defaults to
-            ``dict(type='Normal', layer='Linear', std=0.01)``.
+            ``dict(type='Normal', layer='Linear', std=0.01)``; with the
+            topology input ``dict(type='PyTorchDefault', override=...)`` is
+            appended, which gives the two projections PyTorch's default
+            initialisation again.
         embed_dim (int): Dimension of the contrastive embedding.
             Defaults to 256.
         projection (str): 'linear', or 'mlp' (Linear-ReLU-Linear).
@@ -163,6 +166,17 @@ class AffinityContrastHead(GCNHead):
                  recipe: str = 'equations',
                  **kwargs) -> None:
         chosen = get_recipe(recipe)
+        if contrast_input == 'topology':
+            # GCNHead's N(0, 0.01) for every Linear, then PyTorch's default
+            # again for the two projections, as the authors' code leaves
+            # them: the topology is 0 at the start, and a zero bias would
+            # make every embedding the zero vector. Both in init_cfg, so
+            # that mmengine's initialisation log says what they hold.
+            init_cfg = ([init_cfg] if isinstance(init_cfg, dict) else
+                        list(init_cfg or [])) + [
+                dict(type='PyTorchDefault',
+                     override=[dict(name='inter_projector'),
+                               dict(name='intra_projector')])]
         if prototype_samples is None:
             prototype_samples = chosen.prototype_samples
         loss_intra = dict(
@@ -302,18 +316,6 @@ class AffinityContrastHead(GCNHead):
                 f'state ({len(own)} tensors) start fresh.', logger='current',
                 level=20)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    def init_weights(self) -> None:
-        """GCNHead's initialisation (N(0, 0.01) for every Linear); with the
-        topology input the two projections then get PyTorch's default, as
-        the authors' code leaves them: the topology is 0 at the start, and
-        a zero bias would make every embedding the zero vector."""
-        super().init_weights()
-        if self.contrast_input == 'topology':
-            for module in (*self.inter_projector.modules(),
-                           *self.intra_projector.modules()):
-                if isinstance(module, nn.Linear):
-                    module.reset_parameters()
 
     @staticmethod
     def _projector(kind: str, in_dim: int, out_dim: int) -> nn.Module:
