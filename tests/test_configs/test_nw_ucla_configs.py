@@ -62,7 +62,8 @@ def _real_dataset(dataset):
 
 
 @needs_data
-@pytest.mark.parametrize('name', CONFIGS)
+@pytest.mark.parametrize('name', [c for c in CONFIGS
+                                  if not c.startswith('ablation/')])
 def test_every_config_trains_and_tests(name, nw_ucla_pickle, tmp_path):
     """Small and full-size, ACLNet, its ablations and baseline: one epoch,
     then the test protocol (10 clips per video) on real clips (CTR-GCN at a
@@ -98,6 +99,7 @@ def test_every_config_trains_and_tests(name, nw_ucla_pickle, tmp_path):
     baseline = osp.basename(name).startswith('baseline_')
     assert (cfg.model.cls_head.type == 'AffinityContrastHead') != baseline
     has_hook = any(h.type == 'MotionFamilyHook' for h in cfg.custom_hooks)
+    cfg.default_hooks.checkpoint = None  # tested elsewhere; 0.2 s a run
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.epoch == cfg.train_cfg.max_epochs
@@ -404,3 +406,17 @@ def test_training_input_is_bitwise_the_measured_one(nw_ucla_pickle):
                 results = step(results)
             inputs.append(results['inputs'].numpy())
         assert np.array_equal(*inputs), clip['frame_dir']
+
+
+@pytest.mark.parametrize('name', [c for c in CONFIGS
+                                  if c.startswith('ablation/')])
+def test_every_ablation_builds_and_steps(name):
+    """The ablations change only head or hook arguments of the ACLNet config
+    (test_*_change_only_what_they_name), which trains on real clips above:
+    each builds and takes a training step."""
+    from mmengine.config import Config
+
+    from conftest import ablation_builds_and_steps
+    cfg = Config.fromfile(osp.join(NW_UCLA_CONFIGS, name))
+    losses = ablation_builds_and_steps(cfg, 20)
+    assert {'loss_cls', 'loss_inter', 'loss_intra'} <= set(losses)

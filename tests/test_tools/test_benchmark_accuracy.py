@@ -199,9 +199,11 @@ def test_a_finished_run_is_reused_only_for_its_own_config(tmp_path):
 
 
 FAKE_MIM = '''#!{python}
-"""Stands in for mim: records its options, writes a checkpoint and a dump."""
+"""Stands in for mim: records its options, writes a checkpoint and a dump
+(numpy where mim dumps tensors: load_dump reads both, and a process that
+imports torch takes a second longer to start)."""
 import json, os, pickle, sys
-import torch
+import numpy as np
 command, _, config, *rest = sys.argv[1:]
 work_dir = rest[rest.index('--work-dir') + 1]
 options = rest[rest.index('--cfg-options') + 1:]
@@ -213,8 +215,8 @@ if command == 'train':
     with open(os.path.join(work_dir, 'last_checkpoint'), 'w') as f:
         f.write(os.path.join(work_dir, 'epoch_1.pth'))
 else:  # every class right but class 9, taken for class 0
-    dump = [dict(pred_score=torch.eye(10)[c if c < 9 else 0],
-                 gt_label=torch.tensor([c])) for c in range(10)]
+    dump = [dict(pred_score=np.eye(10, dtype=np.float32)[c if c < 9 else 0],
+                 gt_label=np.array([c])) for c in range(10)]
     with open(rest[rest.index('--dump') + 1], 'wb') as f:
         pickle.dump(dump, f)
 '''
