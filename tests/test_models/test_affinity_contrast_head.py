@@ -574,3 +574,22 @@ def test_initialisation_log_says_what_the_projections_hold(monkeypatch,
     assert all(v.startswith('PyTorchDefaultInit')
                for k, v in info.items() if 'projector' in k)
     assert info['cls_head.fc.weight'].startswith('NormalInit')
+
+
+def test_authors_counts_are_exact_under_half_precision_autocast():
+    """514 samples, 257 of class 0 and 257 of class 1, all predicted as
+    class 0: the pair term adds 257 x 257 at (0, 1), from a one-hot matmul
+    that bfloat16 (8 significant bits) would round (257 -> 256)."""
+    head = make_head(num_classes=3, in_channels=4, recipe='authors')
+    head.set_confusion_collection(True)
+    with torch.no_grad():
+        head.fc.weight.zero_()
+        head.fc.bias.copy_(torch.tensor([5., 0., 0.]))
+    x = torch.randn(514, 1, 4, 1, 1)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        head.loss(x, samples([0] * 257 + [1] * 257))
+    # errors: the 257 of class 1 at (1, 0); pairs: 257 x 257 at (0, 1)
+    expected = torch.zeros(3, 3)
+    expected[1, 0] = 257
+    expected[0, 1] = 257 * 257
+    assert torch.equal(head.confusion, expected)

@@ -19,11 +19,11 @@ BACKBONES = {
 }
 
 
-def build(backbone):
+def build(backbone, **head):
     model = MODELS.build(dict(
         type='RecognizerGCN', backbone=BACKBONES[backbone],
         cls_head=dict(type='AffinityContrastHead', num_classes=6,
-                      in_channels=32, memory_size=8)))
+                      in_channels=32, memory_size=8, **head)))
     model.init_weights()
     model.cls_head.set_confusion_collection(False)
     return model
@@ -58,15 +58,21 @@ def test_backbone_train_and_predict(backbone, num_clips):
     assert len(out) == 4 and out[0].pred_score.shape == (6, )
 
 
-def test_mixed_precision_losses_are_float32_and_finite():
-    model = build('stgcnpp')
+@pytest.mark.parametrize('recipe', ['equations', 'authors'])
+def test_mixed_precision_losses_are_float32_and_finite(recipe):
+    model = build('stgcnpp', recipe=recipe)
     head = model.cls_head
     head.family_mask[0, 1] = head.family_mask[1, 0] = 1
     inputs, data = batch()
     model(inputs, data, mode='loss')  # prototypes seen
+    if recipe == 'authors':  # counted and refreshed in the step
+        head.set_confusion_collection(True)
+        head.schedule_family_update()
     with torch.autocast('cpu', dtype=torch.bfloat16):
         losses = model(inputs, batch()[1], mode='loss')
         projected = head.projector(torch.randn(2, 32))
+    if recipe == 'authors':
+        assert head.take_family_update() is not None
     assert projected.dtype == torch.bfloat16  # autocast really was on
     for key in ('loss_inter', 'loss_intra'):
         assert losses[key].dtype == torch.float32, key

@@ -561,13 +561,17 @@ class AffinityContrastHead(GCNHead):
         batch, others = self._share_batch(averaged.detach(),
                                           intra_emb.detach(), labels, preds)
         valid = self._valid_rows(*batch[:3])
-        if self.collecting_confusion:
-            self.confusion.add_(
-                self.recipe.batch_counts(*self._masked(batch[2:], valid),
-                                         valid, self.num_classes))
-        if self._refresh_pending:  # the authors' recipe: after the counts
-            self._refresh_pending = False
-            self._refreshed = self._refresh_families()
+        # counts in float32 whatever the step's precision (a half-precision
+        # matmul of one-hot rows is exact only up to 256 or 2048)
+        with torch.autocast(valid.device.type, enabled=False):
+            if self.collecting_confusion:
+                self.confusion.add_(
+                    self.recipe.batch_counts(
+                        *self._masked(batch[2:], valid), valid,
+                        self.num_classes))
+            if self._refresh_pending:  # the authors' recipe: after counting
+                self._refresh_pending = False
+                self._refreshed = self._refresh_families()
 
         # Prototypes (eq. 7) from every rank's rows; with the authors'
         # recipe the loss sees this step's update, its share carrying the
