@@ -414,9 +414,5 @@ def test_every_ablation_builds_and_steps(name):
     """The ablations change only head or hook arguments of the ACLNet config
     (test_*_change_only_what_they_name), which trains on real clips above:
     each builds and takes a training step."""
-    from mmengine.config import Config
-
     from conftest import ablation_builds_and_steps
-    cfg = Config.fromfile(osp.join(NW_UCLA_CONFIGS, name))
-    losses = ablation_builds_and_steps(cfg, 20)
-    assert {'loss_cls', 'loss_inter', 'loss_intra'} <= set(losses)
+    ablation_builds_and_steps(osp.join(NW_UCLA_CONFIGS, name), 20)
