@@ -75,13 +75,13 @@ def make_head(record):
     return head
 
 
-def replay(record, tmp_path, change=None):
+def replay(record, tmp_path, change=None, monkeypatch=None):
     """Run the record's steps through the head and the hook; for every step
     the largest error of each quantity (families and counts: 1 if they
     differ at all)."""
     head = make_head(record)
     if change is not None:
-        change(head)
+        change(head, monkeypatch)
     steps = record['steps']
     per_epoch = sum(step['epoch'] == 1 for step in steps)
     runner = SimpleNamespace(
@@ -169,18 +169,26 @@ def test_every_step_of_the_public_code_replays(record, tmp_path):
 
 
 def use_recipe_rule(**rule):
-    def change(head):
+    def change(head, monkeypatch):
         head.recipe = dataclasses.replace(head.recipe, **rule)
     return change
 
 
-def first_sight(head):
+def first_sight(head, monkeypatch):
     head.prototypes.zero_()
     head.prototype_seen.zero_()
 
 
+def detached_share(head, monkeypatch):
+    """This step's prototype update in the loss, but without its gradient."""
+    from aclnet_plugin.models.heads import affinity_contrast_head as module
+    update = module.ema_prototypes
+    monkeypatch.setattr(module, 'ema_prototypes', lambda *args: tuple(
+        t.detach() for t in update(*args)))
+
+
 def set_intra(**options):
-    def change(head):
+    def change(head, monkeypatch):
         for key, value in options.items():
             setattr(head.loss_intra, key, value)
     return change
@@ -199,6 +207,8 @@ BREAKS = {
     (use_recipe_rule(prototype_input='normalised'), (0, 'prototypes')),
     'prototypes: updated after the loss, without a gradient':
     (use_recipe_rule(prototypes_in_loss='previous'), (60, 'loss_inter')),
+    'prototypes: this step\'s share without its gradient':
+    (detached_share, (60, 'grad_topology')),
     'prototypes: set by a class\'s first batch, not N(0, 1)':
     (first_sight, (0, 'prototypes')),
     'schedule: families at the end of an epoch, before the next batch':
@@ -216,8 +226,8 @@ BREAKS = {
 
 @pytest.mark.parametrize('rule', list(BREAKS))
 def test_the_equations_rule_in_its_place_fails_the_replay(
-        record, tmp_path, rule):
+        record, tmp_path, rule, monkeypatch):
     change, first = BREAKS[rule]
-    found = failures(replay(record, tmp_path, change))
+    found = failures(replay(record, tmp_path, change, monkeypatch))
     assert found, f'{rule}: the replay still passes'
     assert found[0] == first, found[:5]
