@@ -573,9 +573,28 @@ class AffinityContrastHead(GCNHead):
                 self._refresh_pending = False
                 self._refreshed = self._refresh_families()
 
-        # Prototypes (eq. 7) from every rank's rows; with the authors'
-        # recipe the loss sees this step's update, its share carrying the
-        # gradient of this rank's rows.
+        prototypes, seen, updated, updated_seen = self._prototype_step(
+            averaged, intra_emb, labels, preds, batch, valid)
+        # Inter-class loss against the prototypes and families; a family
+        # member whose prototype was never seen is left out.
+        families = self.family_mask.bool() & seen[None, :]
+        losses['loss_inter'] = self.loss_inter(
+            inter_emb, labels, prototypes, families,
+            self.temperatures) * self._inter_scale
+        losses['loss_intra'] = self._intra_loss(intra_emb, labels, others,
+                                                valid)
+        self._update_state(updated.detach(), updated_seen, batch[1],
+                           batch[2], valid)
+        return losses
+
+    def _prototype_step(self, averaged: Tensor, intra_emb: Tensor,
+                        labels: Tensor, preds: Tensor, batch,
+                        valid: Tensor):
+        """The prototypes (and seen flags) the inter loss uses, and the
+        state this step leaves (eq. 7, from every rank's rows). The
+        equations recipe's loss uses the state before the step; the
+        authors' uses this step's update, whose share carries the gradient
+        of this rank's rows."""
         sums, counts = self._class_sums(batch[0], *batch[2:], valid)
         in_loss = self.recipe.prototypes_in_loss == 'updated'
         if in_loss:
@@ -586,17 +605,17 @@ class AffinityContrastHead(GCNHead):
         updated, updated_seen = ema_prototypes(
             self.prototypes, self.prototype_seen.bool(), sums, counts,
             self.prototype_momentum)
-        prototypes, seen = ((updated, updated_seen) if in_loss else
-                            (self.prototypes, self.prototype_seen.bool()))
-        # Inter-class loss against the prototypes and families; a family
-        # member whose prototype was never seen is left out.
-        families = self.family_mask.bool() & seen[None, :]
-        losses['loss_inter'] = self.loss_inter(
-            inter_emb, labels, prototypes, families,
-            self.temperatures) * self._inter_scale
-        # Intra-class contrast: the batch, the other ranks' samples and the
-        # memory queue (empty slots, and those the recipe leaves out, are
-        # labelled -1 and ignored).
+        if in_loss:
+            return updated, updated_seen, updated, updated_seen
+        return (self.prototypes, self.prototype_seen.bool(), updated,
+                updated_seen)
+
+    def _intra_loss(self, intra_emb: Tensor, labels: Tensor,
+                    others: Optional[Tuple[Tensor, Tensor]],
+                    valid: Tensor) -> Tensor:
+        """The intra-class loss against the batch, the other ranks' samples
+        and the memory queue (empty slots, and those the recipe leaves out,
+        are labelled -1 and ignored); 0 while the recipe's switch is off."""
         keys, key_labels = [], []
         if others is not None:
             keys.append(others[0])
@@ -608,16 +627,11 @@ class AffinityContrastHead(GCNHead):
             keys.append(self.queue_embeddings)
             key_labels.append(queue_labels.long())
         if keys:
-            loss_intra = self.loss_intra(intra_emb, labels, torch.cat(keys),
-                                         torch.cat(key_labels))
+            loss = self.loss_intra(intra_emb, labels, torch.cat(keys),
+                                   torch.cat(key_labels))
         else:
-            loss_intra = self.loss_intra(intra_emb, labels)
-        if switch is not None:  # 0 until the recipe's contrast set is full
-            loss_intra = loss_intra * switch
-        losses['loss_intra'] = loss_intra
-        self._update_state(updated.detach(), updated_seen, batch[1],
-                           batch[2], valid)
-        return losses
+            loss = self.loss_intra(intra_emb, labels)
+        return loss if switch is None else loss * switch
 
     def _labels(self, data_samples: SampleList,
                 device) -> Tuple[Tensor, Optional[Tensor]]:
