@@ -112,7 +112,7 @@ train_cfg = dict(
     type='EpochBasedTrainLoop',
     max_epochs=max_epochs,
     val_begin=1,
-    val_interval=max_epochs // 4)
+    val_interval=max_epochs)  # validated once, at the end
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
