@@ -96,6 +96,7 @@ class MotionFamilyHook(Hook):
         self._by_pass = False
         self._passes = 1
         self._refresh_pass = None
+        self._head = None
 
     # ------------------------------------------------------------------
     @staticmethod
@@ -145,6 +146,7 @@ class MotionFamilyHook(Hook):
         if getattr(model, 'backbone', None) is not None:
             head.check_backbone(model.backbone)
         self._by_pass = head.recipe.refresh == 'pass_start'
+        self._head = head  # looked up once for the per-step calls
         dataset = runner.train_dataloader.dataset
         self._passes = int(getattr(dataset, 'times', 1)) if self._by_pass \
             else 1
@@ -185,7 +187,7 @@ class MotionFamilyHook(Hook):
         if batch_idx and within == (batch_idx - 1) * self._passes // length:
             return  # not a pass's first step
         data_pass = runner.epoch * self._passes + within + 1
-        head = self.find_head(runner)
+        head = self._head
         head.set_confusion_collection(self.pass_collects(data_pass))
         if self.pass_refreshes(data_pass):
             head.schedule_family_update()
@@ -195,7 +197,7 @@ class MotionFamilyHook(Hook):
                          outputs=None) -> None:
         if not self._by_pass:
             return
-        report = self.find_head(runner).take_family_update()
+        report = self._head.take_family_update()
         if report is not None:
             unit = 'epoch' if self._passes == 1 else 'pass'
             closed = self._refresh_pass - 1
