@@ -18,7 +18,7 @@ those:
 - on NTU, the CTR-GCN backbone (ACLNet and baseline);
 - the paper's model on every split (``aclnetgcn``): the joint config with
   the authors' backbone (``ACLNetGCN``), the head fed by its learned
-  topology and the public code's knobs; its five other streams and its
+  topology and trained in the authors' recipe; its five other streams and its
   baseline (cross-entropy alone on the same backbone);
 - the short aliases (``configs/aclnet/ntu120_xset.py``, ...), which train
   the paper's model.
@@ -207,8 +207,9 @@ def paper_config(split: Split, stream: str) -> str:
         f"ACLNet as the paper builds it, on {split.title}, {words} stream: "
         'the ST-GCN++ config of this split and stream with the authors\' '
         'backbone (ACLNetGCN) and the head fed by its last block\'s learned '
-        "topology, with the public code's knobs (both in "
-        '../_base_/models/aclnetgcn.py). Data, augmentation and schedule '
+        "topology, trained as the authors' public code trains it "
+        "(recipe='authors'; both in ../_base_/models/aclnetgcn.py). Data, "
+        'augmentation and schedule '
         '(150 epochs, cosine by iteration, no warm-up, families from epoch '
         '30) are those of the ST-GCN++ config.')
     text += (f"_base_ = [\n    './{split.name(stream=stream)}',\n"

@@ -1,9 +1,10 @@
 # ACLNet as the paper builds it, on NTU RGB+D 120, cross-setup, joint stream:
 # the ST-GCN++ config of this split and stream with the authors' backbone
-# (ACLNetGCN) and the head fed by its last block's learned topology, with the
-# public code's knobs (both in ../_base_/models/aclnetgcn.py). Data,
-# augmentation and schedule (150 epochs, cosine by iteration, no warm-up,
-# families from epoch 30) are those of the ST-GCN++ config.
+# (ACLNetGCN) and the head fed by its last block's learned topology, trained as
+# the authors' public code trains it (recipe='authors'; both in
+# ../_base_/models/aclnetgcn.py). Data, augmentation and schedule (150 epochs,
+# cosine by iteration, no warm-up, families from epoch 30) are those of the
+# ST-GCN++ config.
 _base_ = [
     './aclnet_stgcnpp_8xb16-joint-u100-150e_ntu120-xset-keypoint-3d.py',
     '../_base_/models/aclnetgcn.py'
